@@ -1,0 +1,151 @@
+"""The ``customer-events`` wire contract: plain UTF-8 JSON, keyed by ``customer_id``.
+
+Any service may publish these events without knowing Faust. Parsing is strict
+about what OLF aggregates and ignores unknown fields (forward compatibility).
+Only the attributes OLF counts by (country, segment, status) leave this module:
+names and e-mail addresses are validated for shape and then dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+import pycountry
+
+CREATED: Final = "customer.created"
+UPDATED: Final = "customer.updated"
+DELETED: Final = "customer.deleted"
+EVENT_TYPES: Final = (CREATED, UPDATED, DELETED)
+SEGMENTS: Final = ("consumer", "smb", "enterprise")
+STATUSES: Final = ("active", "inactive", "suspended")
+COUNTRY_CODES: Final = frozenset(country.alpha_2 for country in pycountry.countries)
+MAX_CUSTOMER_ID_LENGTH: Final = 64
+
+
+class InvalidEvent(ValueError):
+    """A message breaks the contract; ``reason`` says how, without personal data."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerProfile:
+    """The attributes OLF aggregates by; the only customer data it keeps."""
+
+    country: str
+    segment: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerEvent:
+    """One validated change of one customer. ``profile`` is None for deletes."""
+
+    event_id: str
+    type: str
+    customer_id: str
+    version: int
+    occurred_at: datetime
+    profile: CustomerProfile | None
+
+
+def parse_customer_event(key: bytes | None, value: bytes | None) -> CustomerEvent:
+    """Validate one Kafka message against the contract.
+
+    Raises:
+        InvalidEvent: with a human-readable reason naming the offending field.
+    """
+    if value is None:
+        raise InvalidEvent("message has no value")
+    try:
+        document = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent(f"value is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"value must be a JSON object, got {type(document).__name__}")
+
+    event_id = _required_string(document, "event_id")
+    event_type = _required_string(document, "type")
+    if event_type not in EVENT_TYPES:
+        raise InvalidEvent(f"type must be one of {', '.join(EVENT_TYPES)}")
+    customer_id = _required_string(document, "customer_id")
+    if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
+        raise InvalidEvent(f"customer_id must be 1-{MAX_CUSTOMER_ID_LENGTH} characters")
+    _check_key(key, customer_id)
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidEvent("version must be an integer")
+    if version < 1:
+        raise InvalidEvent("version must be >= 1")
+    occurred_at = _parse_time(document.get("occurred_at"))
+    profile = _parse_profile(event_type, document.get("customer"))
+    _check_changed(event_type, document.get("changed"))
+    return CustomerEvent(event_id, event_type, customer_id, version, occurred_at, profile)
+
+
+def _required_string(document: dict[str, Any], field: str) -> str:
+    value = document.get(field)
+    if value is None:
+        raise InvalidEvent(f"{field} is missing")
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{field} must be a string")
+    if not value:
+        raise InvalidEvent(f"{field} must not be empty")
+    return value
+
+
+def _check_key(key: bytes | None, customer_id: str) -> None:
+    if key is None:
+        raise InvalidEvent("message key is missing (must be the customer_id)")
+    if key != customer_id.encode("utf-8"):
+        raise InvalidEvent("message key differs from customer_id")
+
+
+def _parse_time(raw: object) -> datetime:
+    if not isinstance(raw, str):
+        raise InvalidEvent("occurred_at must be an RFC 3339 timestamp string")
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidEvent("occurred_at is not an RFC 3339 timestamp") from None
+    if moment.tzinfo is None or "T" not in raw.upper():
+        raise InvalidEvent("occurred_at needs a date, a time and Z or an offset")
+    return moment
+
+
+def _parse_profile(event_type: str, raw: object) -> CustomerProfile | None:
+    if event_type == DELETED:
+        if raw is not None:
+            raise InvalidEvent("customer must be absent or null for customer.deleted")
+        return None
+    if raw is None:
+        raise InvalidEvent(f"customer is missing (required for {event_type})")
+    if not isinstance(raw, dict):
+        raise InvalidEvent("customer must be a JSON object")
+    for text_field in ("name", "email"):
+        if not isinstance(raw.get(text_field), str):
+            raise InvalidEvent(f"customer.{text_field} must be a string")
+    country = raw.get("country")
+    if not isinstance(country, str) or country not in COUNTRY_CODES:
+        raise InvalidEvent("customer.country must be an ISO 3166-1 alpha-2 code")
+    segment = raw.get("segment")
+    if segment not in SEGMENTS:
+        raise InvalidEvent(f"customer.segment must be one of {', '.join(SEGMENTS)}")
+    status = raw.get("status")
+    if status not in STATUSES:
+        raise InvalidEvent(f"customer.status must be one of {', '.join(STATUSES)}")
+    return CustomerProfile(country, str(segment), str(status))
+
+
+def _check_changed(event_type: str, raw: object) -> None:
+    if raw is None:
+        return
+    if event_type != UPDATED:
+        raise InvalidEvent("changed is only allowed on customer.updated")
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InvalidEvent("changed must be a list of field names")

@@ -1,0 +1,63 @@
+"""The real local Kafka broker that integration tests share, via dev/kafka/kafka.sh."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = REPO_ROOT / "dev" / "kafka" / "kafka.sh"
+TEST_KAFKA_PORT = int(os.environ.get("OLF_TEST_KAFKA_PORT", "19092"))
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    """A running broker: where clients connect and whether these tests started it."""
+
+    port: int
+    started_here: bool
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+
+def kafka_script(command: str, port: int) -> subprocess.CompletedProcess[str]:
+    """Run ``dev/kafka/kafka.sh <command>`` for the broker on ``port``."""
+    env = {**os.environ, "OLF_KAFKA_PORT": str(port)}
+    return subprocess.run(
+        ["bash", str(KAFKA_SCRIPT), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+def ensure_broker(port: int = TEST_KAFKA_PORT) -> Broker:
+    """Start the test broker unless it already runs.
+
+    Raises:
+        RuntimeError: the broker could not be started (the script's output says why).
+    """
+    if kafka_script("status", port).returncode == 0:
+        return Broker(port=port, started_here=False)
+    started = kafka_script("start", port)
+    if started.returncode != 0:
+        raise RuntimeError(
+            f"could not start the test broker on port {port}:\n{started.stdout}{started.stderr}"
+        )
+    return Broker(port=port, started_here=True)
+
+
+def stop_broker(broker: Broker) -> None:
+    """Stop ``broker`` if these tests started it."""
+    if broker.started_here:
+        kafka_script("stop", broker.port)

@@ -1,0 +1,64 @@
+"""Settings come from OLF_* variables, with defaults that work on a laptop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.broker_url == "kafka://127.0.0.1:9092"
+    assert (settings.web_bind, settings.web_port) == ("127.0.0.1", 6066)
+    assert settings.topic_partitions == 8
+    assert settings.customer_events_topic == "customer-events"
+
+
+def test_every_field_is_overridable_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "OLF_APP_ID": "olf-eu",
+            "OLF_BROKER_URL": "kafka://kafka:9092",
+            "OLF_STORE_URL": "rocksdb://",
+            "OLF_DATA_DIR": "/var/lib/olf",
+            "OLF_WEB_BIND": "0.0.0.0",
+            "OLF_WEB_HOST": "olf-1",
+            "OLF_WEB_PORT": "7000",
+            "OLF_TOPIC_PARTITIONS": "4",
+            "OLF_CUSTOMER_EVENTS_TOPIC": "events",
+        }
+    )
+    assert settings == Settings(
+        app_id="olf-eu",
+        broker_url="kafka://kafka:9092",
+        store_url="rocksdb://",
+        data_dir=Path("/var/lib/olf"),
+        web_bind="0.0.0.0",
+        web_host="olf-1",
+        web_port=7000,
+        topic_partitions=4,
+        customer_events_topic="events",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("OLF_WEB_PORT", "web", "OLF_WEB_PORT='web' is not valid"),
+        ("OLF_WEB_PORT", "70000", "OLF_WEB_PORT must be 1-65535"),
+        ("OLF_TOPIC_PARTITIONS", "0", "OLF_TOPIC_PARTITIONS must be >= 1"),
+        ("OLF_APP_ID", "  ", "OLF_APP_ID='  ' is not valid"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(AttributeError):
+        settings.web_port = 1  # type: ignore[misc]
