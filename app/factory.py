@@ -23,7 +23,8 @@ class OlfApp(faust.App):
 
     async def on_first_start(self) -> None:
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
-        Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)
+        # Blocking is fine here: it runs once, before any stream is consumed.
+        Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
         await super().on_first_start()
 
 

@@ -18,6 +18,10 @@ import orjson
 
 from tests.integration.broker import REPO_ROOT
 
+# One file per live worker: dev/test.sh kills what is listed here if pytest
+# itself dies before its fixtures could stop the workers.
+PID_DIR = REPO_ROOT / ".local" / "test-workers"
+
 T = TypeVar("T")
 
 
@@ -51,17 +55,21 @@ class Worker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own group: a kill reaches any child it forks
             )
+        PID_DIR.mkdir(parents=True, exist_ok=True)
+        (PID_DIR / str(self.process.pid)).touch()
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0) -> None:
         """Stop the worker; escalate to SIGKILL when it does not exit in time."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+        (PID_DIR / str(self.process.pid)).unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: run the whole suite. The session fixture in tests/integration
+# starts the test broker (port OLF_TEST_KAFKA_PORT, default 19092) when it is
+# not running and stops it again; this wrapper makes sure that also happens
+# when pytest is interrupted or killed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export OLF_TEST_KAFKA_PORT="${OLF_TEST_KAFKA_PORT:-19092}"
+was_running=false
+if OLF_KAFKA_PORT="$OLF_TEST_KAFKA_PORT" bash dev/kafka/kafka.sh status >/dev/null 2>&1; then
+    was_running=true
+fi
+
+cleanup() {
+    # Workers that pytest could not stop itself (it was killed): their process
+    # groups, listed by tests/integration/worker.py.
+    local pid_file pid
+    for pid_file in .local/test-workers/*; do
+        [[ -e $pid_file ]] || continue
+        pid=$(basename "$pid_file")
+        # Only if that pid is still an OLF worker, not a reused number.
+        if grep -qs "app.main" "/proc/$pid/cmdline"; then
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+        rm -f "$pid_file"
+    done
+    if [[ "$was_running" == false ]]; then
+        OLF_KAFKA_PORT="$OLF_TEST_KAFKA_PORT" bash dev/kafka/kafka.sh stop >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+.venv/bin/pytest "$@"
