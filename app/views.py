@@ -1,17 +1,35 @@
-"""Faust web views serving OLF's statistics as JSON. Views only read tables."""
+"""Faust web views: OLF's JSON API. Views only read; agents write.
+
+Public:
+    GET /api/stats/summary
+    GET /api/stats/customers?by=country|segment|status
+    GET /api/stats/timeseries?metric=signups|updates|deletions&window=1m|1h
+    GET /api/customers/{customer_id}
+
+Internal (worker to worker, see app.cluster):
+    GET /api/internal/report[?metric=&window=]
+    GET /api/internal/customers/{customer_id}
+
+Errors are JSON: ``{"status": 400, "error": "Bad Request", "message": "..."}``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
-from models.partition_stats import DIMENSIONS, PartitionStats, merge_counts
-from tables.customer_tables import CustomerTables
+from app.cluster import CUSTOMER_PATH, REPORT_PATH, Cluster
+from app.reports import WINDOW_SIZES, Series
+from models.event_window import METRICS
+from models.partition_stats import DIMENSIONS
 
-BAD_DIMENSION = f"'by' must be one of: {', '.join(DIMENSIONS)}"
+
+class BadRequest(ValueError):
+    """A query parameter is missing or has a value the API does not know."""
 
 
 def error_body(status: HTTPStatus, message: str) -> dict[str, Any]:
@@ -19,22 +37,120 @@ def error_body(status: HTTPStatus, message: str) -> dict[str, Any]:
     return {"status": status.value, "error": status.phrase, "message": message}
 
 
-def declare_views(app: faust.App, tables: CustomerTables) -> None:
+def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """The value of query parameter ``name``, which must be one of ``allowed``."""
+    value = query.get(name)
+    if value not in allowed:
+        shown = "missing" if value is None else f"{value!r}"
+        raise BadRequest(f"'{name}' must be one of: {', '.join(allowed)} (got {shown})")
+    return value
+
+
+def declare_views(app: faust.App, cluster: Cluster) -> None:
     """Register OLF's web views on ``app``."""
 
-    @app.page("/api/stats/customers")
-    class CustomerCounts(View):
-        """``GET /api/stats/customers?by=country|segment|status``."""
+    class OlfView(View):
+        """A view whose :class:`BadRequest` becomes a JSON 400."""
 
+        def bad_request(self, problem: BadRequest) -> Response:
+            status = HTTPStatus.BAD_REQUEST
+            return self.json(error_body(status, str(problem)), status=status)
+
+        def not_found(self, message: str) -> Response:
+            status = HTTPStatus.NOT_FOUND
+            return self.json(error_body(status, message), status=status)
+
+    @app.page("/api/stats/summary")
+    class Summary(OlfView):
         async def get(self, request: Request) -> Response:
-            dimension = request.query.get("by", "")
-            if dimension not in DIMENSIONS:
-                status = HTTPStatus.BAD_REQUEST
-                return self.json(error_body(status, BAD_DIMENSION), status=status)
-            partials = [stats.counts(dimension) for stats in local_partition_stats(tables)]
-            return self.json({"by": dimension, "counts": merge_counts(partials)})
+            view = await cluster.view()
+            return self.json(
+                {
+                    "customers": {"total": view.total("total")},
+                    "events": {
+                        "applied": view.total("applied"),
+                        "duplicates": view.total("duplicates"),
+                        "rejected": view.total("rejected"),
+                    },
+                    "as_of": view.as_of(),
+                }
+            )
 
+    @app.page("/api/stats/customers")
+    class CustomerCounts(OlfView):
+        async def get(self, request: Request) -> Response:
+            try:
+                dimension = choice(request.query, "by", DIMENSIONS)
+            except BadRequest as problem:
+                return self.bad_request(problem)
+            view = await cluster.view()
+            return self.json(
+                {
+                    "by": dimension,
+                    "counts": view.counts(dimension),
+                    "total": view.total("total"),
+                    "as_of": view.as_of(),
+                }
+            )
 
-def local_partition_stats(tables: CustomerTables) -> list[PartitionStats]:
-    """Stats rows of every partition this worker holds."""
-    return list(tables.partition_stats.values())
+    @app.page("/api/stats/timeseries")
+    class TimeSeries(OlfView):
+        async def get(self, request: Request) -> Response:
+            try:
+                series = Series(
+                    metric=choice(request.query, "metric", METRICS),
+                    window=choice(request.query, "window", tuple(WINDOW_SIZES)),
+                )
+            except BadRequest as problem:
+                return self.bad_request(problem)
+            view = await cluster.view(series)
+            return self.json(
+                {
+                    "metric": series.metric,
+                    "window": series.window,
+                    "points": view.points(series),
+                    "as_of": view.as_of(),
+                }
+            )
+
+    @app.page("/api/customers/{customer_id}")
+    class Customer(OlfView):
+        async def get(self, request: Request, customer_id: str) -> Response:
+            state = await cluster.customer(customer_id)
+            if state is None or state.profile is None:
+                return self.not_found(f"no customer {customer_id!r}")
+            return self.json(
+                {
+                    "customer_id": customer_id,
+                    "version": state.version,
+                    "customer": {
+                        "country": state.country,
+                        "segment": state.segment,
+                        "status": state.status,
+                    },
+                }
+            )
+
+    @app.page(REPORT_PATH)
+    class InternalReport(OlfView):
+        async def get(self, request: Request) -> Response:
+            series = None
+            if "metric" in request.query:
+                try:
+                    series = Series(
+                        metric=choice(request.query, "metric", METRICS),
+                        window=choice(request.query, "window", tuple(WINDOW_SIZES)),
+                    )
+                except BadRequest as problem:
+                    return self.bad_request(problem)
+            reports = await cluster.local_reports(series)
+            partitions = {str(p): report.to_json() for p, report in reports.items()}
+            return self.json({"partitions": partitions})
+
+    @app.page(CUSTOMER_PATH + "{customer_id}")
+    class InternalCustomer(OlfView):
+        async def get(self, request: Request, customer_id: str) -> Response:
+            state = cluster.statistics.customer(customer_id)
+            if state is None:
+                return self.not_found(f"no customer {customer_id!r} on this worker")
+            return self.json({"state": state.asdict()})

@@ -46,7 +46,8 @@ echo "Starting the OLF worker (log: $LOG_DIR/worker.log)..."
 setsid .venv/bin/faust -A app.main worker -l info >"$LOG_DIR/worker.log" 2>&1 &
 pids+=($!)
 
-stats_url="http://127.0.0.1:${OLF_WEB_PORT}/api/stats/customers?by=country"
+base_url="http://127.0.0.1:${OLF_WEB_PORT}"
+stats_url="$base_url/api/stats/summary"
 for _ in $(seq 1 120); do
     if answers "$stats_url"; then
         break
@@ -69,8 +70,8 @@ cat <<MSG
 
 OLF is running. Live statistics:
     $stats_url
-    http://127.0.0.1:${OLF_WEB_PORT}/api/stats/customers?by=segment
-    http://127.0.0.1:${OLF_WEB_PORT}/api/stats/customers?by=status
+    $base_url/api/stats/customers?by=country   (or by=segment, by=status)
+    $base_url/api/stats/timeseries?metric=signups&window=1m
 Press Ctrl-C to stop the worker, the generator and the broker.
 MSG
 

@@ -2,26 +2,32 @@
 
 Every customer lives in exactly one partition of ``customer-events`` (the key
 is the customer id), so per-partition counts never overlap and the whole
-picture is the sum over partitions. One row per partition is written per
-event, in the same step as the customer's state, so a reader never sees a
-customer counted in one dimension and not in another.
+picture is the sum over partitions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import cast
+from typing import Final, cast
 
 import faust
 
 from models.customer_event import CustomerProfile
 
-DIMENSIONS = ("country", "segment", "status")
+DIMENSIONS: Final = ("country", "segment", "status")
+#: ``offset`` of a partition that has processed nothing yet.
+NOTHING_PROCESSED: Final = -1
 
 
 class PartitionStats(faust.Record, serializer="json"):
-    """Counts over the customers of one partition, plus event outcome counters."""
+    """Counts over the customers of one partition, plus event outcome counters.
 
+    ``offset`` is the input offset of the last message processed (applied,
+    duplicate or rejected); ``newest_event_time`` the largest ``occurred_at``
+    (epoch seconds) of an applied event.
+    """
+
+    offset: int = NOTHING_PROCESSED
     total: int = 0
     by_country: dict[str, int] = {}  # noqa: RUF012  (never mutated in place)
     by_segment: dict[str, int] = {}  # noqa: RUF012
@@ -29,6 +35,7 @@ class PartitionStats(faust.Record, serializer="json"):
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
+    newest_event_time: float | None = None
 
     def counts(self, dimension: str) -> dict[str, int]:
         """Customers per bucket of ``dimension`` (one of :data:`DIMENSIONS`)."""
@@ -39,9 +46,13 @@ class PartitionStats(faust.Record, serializer="json"):
         }[dimension]
 
     def with_applied(
-        self, before: CustomerProfile | None, after: CustomerProfile | None
+        self,
+        offset: int,
+        event_time: float,
+        before: CustomerProfile | None,
+        after: CustomerProfile | None,
     ) -> PartitionStats:
-        """Stats after one applied event moved a customer from ``before`` to ``after``.
+        """Stats after the event at ``offset`` moved a customer from ``before`` to ``after``.
 
         None stands for "not an existing customer" (unknown or deleted).
         Buckets that drop to zero disappear.
@@ -59,23 +70,27 @@ class PartitionStats(faust.Record, serializer="json"):
             _add(by_country, profile.country, step)
             _add(by_segment, profile.segment, step)
             _add(by_status, profile.status, step)
-        return PartitionStats(
-            total=total,
-            by_country=by_country,
-            by_segment=by_segment,
-            by_status=by_status,
-            applied=self.applied + 1,
-            duplicates=self.duplicates,
-            rejected=self.rejected,
+        newest = event_time if self.newest_event_time is None else self.newest_event_time
+        return cast(
+            PartitionStats,
+            self.derive(
+                offset=offset,
+                total=total,
+                by_country=by_country,
+                by_segment=by_segment,
+                by_status=by_status,
+                applied=self.applied + 1,
+                newest_event_time=max(newest, event_time),
+            ),
         )
 
-    def with_duplicate(self) -> PartitionStats:
+    def with_duplicate(self, offset: int) -> PartitionStats:
         """Stats after an event that changed nothing (version not newer)."""
-        return cast(PartitionStats, self.derive(duplicates=self.duplicates + 1))
+        return cast(PartitionStats, self.derive(offset=offset, duplicates=self.duplicates + 1))
 
-    def with_rejected(self) -> PartitionStats:
+    def with_rejected(self, offset: int) -> PartitionStats:
         """Stats after a message that broke the contract."""
-        return cast(PartitionStats, self.derive(rejected=self.rejected + 1))
+        return cast(PartitionStats, self.derive(offset=offset, rejected=self.rejected + 1))
 
 
 def merge_counts(partials: Iterable[Mapping[str, int]]) -> dict[str, int]:

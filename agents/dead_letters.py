@@ -1,0 +1,63 @@
+"""The dead-letter topic: where messages that break the contract go, with a reason.
+
+A dead letter keeps the original key and value bytes untouched; the headers
+say where it came from and why it was rejected:
+
+========================  ==============================================
+``olf.reason``            human-readable reason (never personal data)
+``olf.source.topic``      topic the message was read from
+``olf.source.partition``  its partition (decimal)
+``olf.source.offset``     its offset (decimal)
+========================  ==============================================
+
+Delivery is at least once: after a crash a message may be dead-lettered
+again, with the same source headers, which identify it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Protocol
+
+from faust.types import TopicT
+from faust.types.tuples import Message
+
+REASON_HEADER: Final = "olf.reason"
+TOPIC_HEADER: Final = "olf.source.topic"
+PARTITION_HEADER: Final = "olf.source.partition"
+OFFSET_HEADER: Final = "olf.source.offset"
+
+
+class DeadLetters(Protocol):
+    """Somewhere to put rejected messages."""
+
+    async def send(self, message: Message, reason: str) -> None:
+        """Store ``message`` with ``reason``; return once it is durable."""
+
+
+def dead_letter_headers(message: Message, reason: str) -> list[tuple[str, bytes]]:
+    """The headers a dead letter of ``message`` carries."""
+    return [
+        (REASON_HEADER, reason.encode()),
+        (TOPIC_HEADER, message.topic.encode()),
+        (PARTITION_HEADER, str(message.partition).encode()),
+        (OFFSET_HEADER, str(message.offset).encode()),
+    ]
+
+
+class KafkaDeadLetters:
+    """Dead letters published to a Kafka topic (``customer-events-dlq``)."""
+
+    def __init__(self, topic: TopicT) -> None:
+        self.topic = topic
+
+    async def send(self, message: Message, reason: str) -> None:
+        # force=True: publish now, not when the source offset is committed.
+        # The rejection is only recorded after the broker has the dead letter,
+        # so a crash in between re-sends it instead of losing it.
+        pending = await self.topic.send(
+            key=message.key,
+            value=message.value,
+            headers=dead_letter_headers(message, reason),
+            force=True,
+        )
+        await pending

@@ -1,0 +1,55 @@
+"""Producing test streams to, and reading topics back from, the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from tests.reference_model import Sent
+
+
+async def produce(
+    producer: AIOKafkaProducer, topic: str, stream: list[Sent]
+) -> list[tuple[Sent, int]]:
+    """Publish ``stream`` in order; return each message with the partition and offset it got.
+
+    The producer's partitioner picks partitions (by key), the broker assigns
+    offsets; the reference model needs both for dead letters.
+    """
+    pending = [await producer.send(topic, value=sent.value, key=sent.key) for sent in stream]
+    placed = []
+    for sent, future in zip(stream, pending, strict=True):
+        metadata = await future
+        placed.append((Sent(metadata.partition, sent.key, sent.value, sent.facts), metadata.offset))
+    return placed
+
+
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, within: float = 60.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic`` from the beginning, once ``expected`` have arrived.
+
+    Raises:
+        AssertionError: fewer than ``expected`` records arrived ``within`` seconds.
+    """
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + within
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            for batch in batches.values():
+                records.extend(batch)
+        # Anything beyond ``expected`` would be a bug too: give it a moment to show.
+        await asyncio.sleep(1.0)
+        for batch in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    finally:
+        await consumer.stop()
+    assert len(records) >= expected, f"{topic}: {len(records)} of {expected} records arrived"
+    return records

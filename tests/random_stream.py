@@ -1,0 +1,62 @@
+"""Seeded random streams of customer events with their ground truth, for big tests.
+
+Unlike the hypothesis strategies, these look like a real system's traffic:
+versions mostly in order per customer, plus producer retries, replays of old
+versions, gaps, deletes and re-creates, and a sprinkle of malformed messages.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from tests.messages import (
+    CORRUPTIONS,
+    COUNTRIES,
+    SEGMENTS,
+    STATUSES,
+    valid_message,
+)
+from tests.reference_model import Facts, Sent
+
+START = datetime(2026, 11, 24, tzinfo=UTC).timestamp()
+
+
+def random_stream(
+    seed: int, count: int, customers: int, partitions: int, malformed: float = 0.02
+) -> list[Sent]:
+    """``count`` messages about ``customers`` customers over about three days."""
+    rng = random.Random(seed)
+    versions: dict[str, int] = {}
+    alive: set[str] = set()
+    sent: list[Sent] = []
+    for index in range(count):
+        moment = START + index * (3 * 86400 / count) + rng.uniform(-600, 600)
+        roll = rng.random()
+        if roll < malformed:
+            facts = _next_facts(rng, versions, alive, customers, moment)
+            corrupt = CORRUPTIONS[rng.choice(sorted(CORRUPTIONS))]
+            key, value = corrupt(facts)
+            sent.append(Sent(0, key, value, None))  # partition: set by the producer
+        elif roll < malformed + 0.05 and sent:
+            sent.append(rng.choice(sent))  # a retry or re-publish of an earlier message
+        else:
+            facts = _next_facts(rng, versions, alive, customers, moment)
+            sent.append(valid_message(facts, partitions))
+    return sent
+
+
+def _next_facts(
+    rng: random.Random, versions: dict[str, int], alive: set[str], customers: int, moment: float
+) -> Facts:
+    customer_id = f"cust-{rng.randrange(customers):05d}"
+    version = versions.get(customer_id, 0) + (2 if rng.random() < 0.03 else 1)  # some gaps
+    versions[customer_id] = version
+    profile = (rng.choice(COUNTRIES), rng.choice(SEGMENTS), rng.choice(STATUSES))
+    if customer_id not in alive:
+        alive.add(customer_id)
+        return Facts(customer_id, "customer.created", version, moment, profile)
+    if rng.random() < 0.15:
+        alive.discard(customer_id)
+        return Facts(customer_id, "customer.deleted", version, moment, None)
+    return Facts(customer_id, "customer.updated", version, moment, profile)

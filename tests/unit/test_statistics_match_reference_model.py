@@ -1,0 +1,65 @@
+"""Property: for any stream of events, the agent's state equals the reference model."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+
+from app.reports import Series
+from models.event_window import METRICS
+from tests.conftest import UNIT_PARTITIONS, build_olf
+from tests.messages import message_streams
+from tests.olf_driver import RecordingDeadLetters, local_view, run_stream
+from tests.reference_model import ReferenceModel, Sent
+
+
+async def check_against_model(data_dir: Path, stream: list[Sent]) -> None:
+    dead_letters = RecordingDeadLetters()
+    olf = build_olf(data_dir, dead_letters)
+    outcomes = await run_stream(olf, stream)
+    model = ReferenceModel()
+    for offset, sent in enumerate(stream):
+        model.feed(sent, offset)
+
+    assert outcomes.count("applied") == model.applied
+    assert outcomes.count("duplicate") == model.duplicates
+    assert outcomes.count("rejected") == model.rejected
+    assert dead_letters.as_tuples() == model.dead_letters
+
+    for customer_id, version in model.versions.items():
+        state = olf.statistics.customer(customer_id)
+        assert state is not None
+        assert state.version == version
+        profile = state.profile
+        actual = None if profile is None else (profile.country, profile.segment, profile.status)
+        assert actual == model.profiles.get(customer_id), customer_id
+
+    view = local_view(olf, UNIT_PARTITIONS)
+    assert view.total("total") == model.total
+    assert (view.total("applied"), view.total("duplicates"), view.total("rejected")) == (
+        model.applied,
+        model.duplicates,
+        model.rejected,
+    )
+    for dimension in ("country", "segment", "status"):
+        assert view.counts(dimension) == model.counts(dimension)
+    assert view.as_of()["newest_event_time"] == model.newest_event_time()
+    for metric in METRICS:
+        for window in ("1m", "1h"):
+            series = Series(metric, window)
+            points = local_view(olf, UNIT_PARTITIONS, series).points(series)
+            assert points == model.points(metric, window), (metric, window)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(stream=message_streams(UNIT_PARTITIONS))
+def test_any_stream_gives_the_reference_models_statistics(
+    tmp_path: Path, stream: list[Sent]
+) -> None:
+    asyncio.run(check_against_model(tmp_path, stream))
