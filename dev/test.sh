@@ -16,7 +16,7 @@ cleanup() {
     # Workers that pytest could not stop itself (it was killed): their process
     # groups, listed by tests/integration/worker.py.
     local pid_file pid
-    for pid_file in .local/test-workers/*; do
+    for pid_file in ".local/test-workers-$OLF_TEST_KAFKA_PORT"/*; do
         [[ -e $pid_file ]] || continue
         pid=$(basename "$pid_file")
         # Only if that pid is still an OLF worker, not a reused number.

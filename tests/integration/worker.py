@@ -16,11 +16,12 @@ from urllib.error import URLError
 
 import orjson
 
-from tests.integration.broker import REPO_ROOT
+from tests.integration.broker import REPO_ROOT, TEST_KAFKA_PORT
 
 # One file per live worker: dev/test.sh kills what is listed here if pytest
-# itself dies before its fixtures could stop the workers.
-PID_DIR = REPO_ROOT / ".local" / "test-workers"
+# itself dies before its fixtures could stop the workers. Per test broker
+# port, so two test runs on one machine leave each other's workers alone.
+PID_DIR = REPO_ROOT / ".local" / f"test-workers-{TEST_KAFKA_PORT}"
 
 T = TypeVar("T")
 
