@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,3 +62,41 @@ def stop_broker(broker: Broker) -> None:
     """Stop ``broker`` if these tests started it."""
     if broker.started_here:
         kafka_script("stop", broker.port)
+
+
+class PrivateBroker:
+    """A broker of one test's own, on its own ports, that the test may stop and start.
+
+    For tests that take the broker away (outages, restarts) without
+    disturbing the session broker other tests share. Its data lives in
+    ``.local/kafka/data-<port>`` and is deleted when the test ends.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+    def start(self) -> None:
+        started = kafka_script("start", self.port)
+        if started.returncode != 0:
+            raise RuntimeError(f"broker on {self.port} did not start:\n{started.stderr}")
+
+    def stop(self) -> None:
+        stopped = kafka_script("stop", self.port)
+        if stopped.returncode != 0:
+            raise RuntimeError(f"broker on {self.port} did not stop:\n{stopped.stderr}")
+
+    def remove_data(self) -> None:
+        """Delete this broker's data, logs and generated config."""
+        kafka_dir = REPO_ROOT / ".local" / "kafka"
+        shutil.rmtree(kafka_dir / f"data-{self.port}", ignore_errors=True)
+        for pattern in (f"*-{self.port}.*", f"broker-{self.port}.log.1"):
+            for leftover in kafka_dir.glob(pattern):
+                leftover.unlink(missing_ok=True)

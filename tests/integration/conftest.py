@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from tests.integration.broker import Broker, ensure_broker, stop_broker
-from tests.integration.worker import Worker, free_port
+from tests.integration.broker import Broker, PrivateBroker, ensure_broker, stop_broker
+from tests.integration.worker import Worker, free_port, free_port_pair
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +29,17 @@ def broker() -> Iterator[Broker]:
     running = ensure_broker()
     yield running
     stop_broker(running)
+
+
+@pytest.fixture
+def private_broker() -> Iterator[PrivateBroker]:
+    """A started broker of this test's own (ports free now), removed afterwards."""
+    port = free_port_pair()
+    own = PrivateBroker(port)
+    own.start()
+    yield own
+    own.stop()
+    own.remove_data()
 
 
 @pytest.fixture

@@ -33,6 +33,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_port_pair() -> int:
+    """A port N such that N and N + 1 are both free (a broker and its controller)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("found no two adjacent free ports")
+
+
 class Worker:
     """One worker process in its own process group, logging to a file."""
 
