@@ -1,0 +1,252 @@
+"""The Customer service's HTTP API (aiohttp): customers, and the outbox's status.
+
+| request | answer |
+|---|---|
+| ``POST /customers`` | 201, the new customer; ``Location`` names it |
+| ``GET /customers/{id}`` | 200, the customer; 404 when unknown or deleted |
+| ``PATCH /customers/{id}`` | 200, the customer after the change |
+| ``DELETE /customers/{id}`` | 200, ``{"customer_id", "version", "deleted": true}`` |
+| ``GET /customers?country=&segment=&status=&limit=&cursor=`` | 200, a page and ``next_cursor`` |
+| ``GET /status`` | 200, outbox backlog and relay state |
+
+Writes need ``Authorization: Bearer <token>`` (401 without, 403 with a wrong
+one); reads too unless ``open_reads``. Every error is JSON: ``{"status",
+"error", "message"}``, and a 422 adds ``"errors"``, one message per bad field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+import orjson
+from aiohttp import web
+from multidict import MultiMapping
+
+from customer_service.customer import (
+    Customer,
+    ValidationFailed,
+    check_filter,
+    validate_changes,
+    validate_new_customer,
+)
+from customer_service.customer_event import rfc3339
+from customer_service.customer_store import CustomerNotFound, CustomerStore
+from customer_service.outbox import outbox_status
+from customer_service.pagination import decode_cursor
+from customer_service.relay import RelayState
+from customer_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STORE: Final = web.AppKey("store", CustomerStore)
+SETTINGS: Final = web.AppKey("settings", Settings)
+RELAY_STATE: Final = web.AppKey("relay_state", RelayState)
+
+DEFAULT_LIMIT: Final = 50
+MAX_LIMIT: Final = 500
+LIST_FILTERS: Final = ("country", "segment", "status")
+LIST_PARAMETERS: Final = (*LIST_FILTERS, "limit", "cursor")
+_WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_api(
+    settings: Settings, store: CustomerStore, relay_state: RelayState
+) -> web.Application:
+    """The web application; the caller owns the database and relay behind ``store``."""
+    app = web.Application(middlewares=[_json_errors, _bearer_auth])
+    app[SETTINGS] = settings
+    app[STORE] = store
+    app[RELAY_STATE] = relay_state
+    app.router.add_post("/customers", create_customer)
+    app.router.add_get("/customers", list_customers)
+    app.router.add_get("/customers/{customer_id}", get_customer)
+    app.router.add_patch("/customers/{customer_id}", update_customer)
+    app.router.add_delete("/customers/{customer_id}", delete_customer)
+    app.router.add_get("/status", status)
+    return app
+
+
+async def create_customer(request: web.Request) -> web.Response:
+    attributes = validate_new_customer(await _json_body(request))
+    customer = await request.app[STORE].create(attributes)
+    return _json(customer_json(customer), status=201, headers={"Location": _location(customer)})
+
+
+async def get_customer(request: web.Request) -> web.Response:
+    customer = await request.app[STORE].get(request.match_info["customer_id"])
+    return _json(customer_json(customer))
+
+
+async def update_customer(request: web.Request) -> web.Response:
+    customer_id = request.match_info["customer_id"]
+    changes = validate_changes(await _json_body(request))
+    customer = await request.app[STORE].update(customer_id, changes)
+    return _json(customer_json(customer))
+
+
+async def delete_customer(request: web.Request) -> web.Response:
+    customer = await request.app[STORE].delete(request.match_info["customer_id"])
+    return _json(
+        {"customer_id": customer.customer_id, "version": customer.version, "deleted": True}
+    )
+
+
+async def list_customers(request: web.Request) -> web.Response:
+    filters, limit, after = _list_query(request.query)
+    page = await request.app[STORE].list(filters, limit, after)
+    return _json(
+        {
+            "customers": [customer_json(customer) for customer in page.customers],
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+async def status(request: web.Request) -> web.Response:
+    backlog = await outbox_status(request.app[STORE].database)
+    relay = request.app[RELAY_STATE]
+    return _json(
+        {
+            "outbox": {
+                "pending": backlog.pending,
+                "oldest_pending_at": rfc3339(backlog.oldest_pending_at)
+                if backlog.oldest_pending_at
+                else None,
+                "events": backlog.events,
+            },
+            "relay": {
+                "running": relay.running,
+                "connected": relay.connected,
+                "published": relay.published,
+                "failures": relay.failures,
+                "last_error": relay.last_error,
+            },
+        }
+    )
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    """A customer as the API returns it."""
+    return {
+        "customer_id": customer.customer_id,
+        **customer.attributes(),
+        "version": customer.version,
+        "created_at": rfc3339(customer.created_at),
+        "updated_at": rfc3339(customer.updated_at),
+    }
+
+
+def _list_query(query: MultiMapping[str]) -> tuple[dict[str, str], int, str | None]:
+    """Filters, limit and cursor of a list request.
+
+    Raises:
+        ValidationFailed: naming each bad or unknown parameter.
+    """
+    errors: dict[str, str] = {}
+    for name in query:
+        if name not in LIST_PARAMETERS:
+            errors[name] = f"is not a query parameter (parameters: {', '.join(LIST_PARAMETERS)})"
+        elif len(query.getall(name)) > 1:
+            errors[name] = "must be given at most once"
+    filters: dict[str, str] = {}
+    for name in LIST_FILTERS:
+        value = query.get(name)
+        if value is None or name in errors:
+            continue
+        problem = check_filter(name, value)
+        if problem:
+            errors[name] = problem
+        else:
+            filters[name] = value
+    limit = DEFAULT_LIMIT
+    raw_limit = query.get("limit")
+    if raw_limit is not None and "limit" not in errors:
+        if raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT:
+            limit = int(raw_limit)
+        else:
+            errors["limit"] = f"must be an integer from 1 to {MAX_LIMIT}"
+    after = None
+    cursor = query.get("cursor")
+    if cursor is not None and "cursor" not in errors:
+        try:
+            after = decode_cursor(cursor)
+        except ValueError as exc:
+            errors["cursor"] = str(exc)
+    if errors:
+        raise ValidationFailed(dict(sorted(errors.items())))
+    return filters, limit, after
+
+
+async def _json_body(request: web.Request) -> object:
+    raw = await request.read()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise web.HTTPBadRequest(text="the request body must be JSON") from None
+
+
+def _location(customer: Customer) -> str:
+    return f"/customers/{customer.customer_id}"
+
+
+def _json(
+    body: object, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(body), status=status, headers=headers, content_type="application/json"
+    )
+
+
+def _error(
+    status: int, message: str, headers: Mapping[str, str] | None = None, **extra: object
+) -> web.Response:
+    return _json(
+        {"status": status, "error": HTTPStatus(status).phrase, "message": message, **extra},
+        status=status,
+        headers=headers,
+    )
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error as JSON: validation (422), unknown customers (404), HTTP errors, crashes."""
+    try:
+        return await handler(request)
+    except ValidationFailed as exc:
+        fields = ", ".join(exc.errors)
+        return _error(422, f"invalid: {fields}", errors=exc.errors)
+    except CustomerNotFound as exc:
+        return _error(404, f"no customer {exc.args[0]!r}")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
+        headers = {name: value for name, value in exc.headers.items() if name.lower() == "allow"}
+        return _error(exc.status, message, headers=headers)
+    except Exception:
+        logger.exception("%s %s failed", request.method, request.path)
+        return _error(500, "internal error; see the service's log")
+
+
+@web.middleware
+async def _bearer_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Writes, and reads unless ``open_reads``, need the configured bearer token."""
+    settings = request.app[SETTINGS]
+    if request.method in _WRITE_METHODS or not settings.open_reads:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(
+                401,
+                "this request needs 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": 'Bearer realm="customer-service"'},
+            )
+        if not hmac.compare_digest(token.strip().encode(), settings.token.encode()):
+            return _error(403, "the bearer token is not valid for this service")
+    return await handler(request)

@@ -1,0 +1,157 @@
+"""``python -m customer_service serve|migrate|simulate|reconcile``.
+
+Exit codes: 0 success; 1 ``reconcile`` found drift; 2 the command could not
+do its work (bad settings, no database, OLF unreachable, no quiet moment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from typing import Any, Final, TypeVar
+
+from customer_service.customer_store import CustomerStore
+from customer_service.database import Database
+from customer_service.migrations import LATEST_VERSION, current_version, migrate
+from customer_service.reconciliation import NotReconcilable, drift_table, reconcile
+from customer_service.service import serve
+from customer_service.settings import Settings, SettingsError, env_var_name
+from customer_service.simulator import simulate
+
+EXIT_OK: Final = 0
+EXIT_DRIFT: Final = 1
+EXIT_FAILED: Final = 2
+
+T = TypeVar("T")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"customer_service: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    command: str = args.command
+    if command == "serve":
+        serve(settings)
+        return EXIT_OK
+    if command == "migrate":
+        applied = _run(_migrate(settings))
+        print(f"migrated: applied {applied}" if applied else "the schema is up to date")
+        return EXIT_OK
+    if command == "simulate":
+        return _simulate(args, settings)
+    return _run(_reconcile(args, settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m customer_service",
+        description="The Customer service; settings come from CUSTOMER_SERVICE_* variables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run the API and the outbox relay")
+    commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+
+    simulate_parser = commands.add_parser("simulate", help="drive the API with realistic traffic")
+    simulate_parser.add_argument("--customers", type=int, default=200, help="population size")
+    simulate_parser.add_argument(
+        "--changes", type=int, default=2000, help="requests to send; 0: until Ctrl-C"
+    )
+    simulate_parser.add_argument("--rate", type=float, default=20.0, help="requests per second")
+    simulate_parser.add_argument("--seed", type=int, default=None, help="for repeatable runs")
+    simulate_parser.add_argument("--url", default=None, help="the service (default: its settings)")
+    simulate_parser.add_argument(
+        "--token", default=None, help=f"bearer token (default: {env_var_name('token')})"
+    )
+
+    reconcile_parser = commands.add_parser(
+        "reconcile", help="compare the database with OLF's statistics; exit 1 on drift"
+    )
+    reconcile_parser.add_argument(
+        "--olf-url",
+        default=f"http://127.0.0.1:{os.environ.get('OLF_WEB_PORT', '6066')}",
+        help="any OLF worker (default: http://127.0.0.1:$OLF_WEB_PORT)",
+    )
+    reconcile_parser.add_argument(
+        "--wait", type=float, default=60.0, help="seconds to wait for a quiet moment"
+    )
+    reconcile_parser.add_argument(
+        "--settle", type=float, default=2.0, help="seconds both sides must stay unchanged"
+    )
+    return parser
+
+
+async def _migrate(settings: Settings) -> list[int]:
+    database = Database(settings.database_url)
+    try:
+        return await migrate(database)
+    finally:
+        await database.close()
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.rate <= 0 or args.customers < 1 or args.changes < 0:
+        print("simulate: --rate and --customers must be > 0, --changes >= 0", file=sys.stderr)
+        return EXIT_FAILED
+    work = simulate(
+        base_url=args.url or settings.base_url,
+        token=args.token or settings.token,
+        customers=args.customers,
+        changes=args.changes,
+        rate=args.rate,
+        seed=args.seed,
+    )
+    # Ctrl-C or SIGTERM end a simulation normally; it prints its summary either way.
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        _run(work)
+    return EXIT_OK
+
+
+async def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        version = await current_version(database)
+        if version != LATEST_VERSION:
+            print(
+                f"reconcile: the database is at schema version {version}, "
+                f"not {LATEST_VERSION}: is {env_var_name('database_url')} right?",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        drift = await reconcile(CustomerStore(database), args.olf_url, args.wait, args.settle)
+    except NotReconcilable as exc:
+        print(f"reconcile: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await database.close()
+    if not drift:
+        print("reconcile: no drift: OLF's counts equal the service's database")
+        return EXIT_OK
+    print(f"reconcile: DRIFT in {len(drift)} counts\n{drift_table(drift)}")
+    return EXIT_DRIFT
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; SIGTERM cancels it like Ctrl-C does, so its cleanup still runs."""
+
+    async def guarded() -> T:
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            return await task
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(guarded())

@@ -1,0 +1,144 @@
+"""Reconciliation: do OLF's statistics equal the Customer service's own database?
+
+Both sides change while events flow, so a comparison means something only at
+a quiet moment: every outbox event published, OLF complete (all partitions
+answered) with no lag, and nothing changing on either side for ``settle``
+seconds. Reconciliation waits for such a moment (up to ``wait`` seconds),
+then compares live customers by country, segment and status, and the total.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+import aiohttp
+
+from customer_service.customer_store import DIMENSIONS, CustomerCounts, CustomerStore
+from customer_service.outbox import OutboxStatus, outbox_status
+from customer_service.text_table import format_table
+
+TOTAL: Final = "total"
+
+
+class NotReconcilable(RuntimeError):
+    """No comparison was possible: OLF did not answer, or no quiet moment came in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One count that differs; ``dimension`` is ``total`` for the number of live customers."""
+
+    dimension: str
+    value: str
+    service: int
+    olf: int
+
+
+@dataclass(frozen=True, slots=True)
+class OlfCounts:
+    """OLF's answers: counts per dimension, total, and whether they are complete and caught up."""
+
+    total: int
+    by: dict[str, dict[str, int]]
+    caught_up: bool
+    why_not: str
+
+
+async def reconcile(
+    store: CustomerStore, olf_url: str, wait: float = 60.0, settle: float = 2.0
+) -> list[Drift]:
+    """The counts that differ between the service's database and OLF (empty: no drift).
+
+    Raises:
+        NotReconcilable: OLF did not answer, or both sides did not stay quiet
+            for ``settle`` seconds within ``wait`` seconds.
+    """
+    deadline = time.monotonic() + wait
+    reason = "nothing compared yet"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        while True:
+            before = await _service_side(store)
+            olf_before = await olf_counts(session, olf_url)
+            await asyncio.sleep(settle)
+            after = await _service_side(store)
+            olf_after = await olf_counts(session, olf_url)
+            if before[1].pending:
+                reason = f"{before[1].pending} outbox events are not published yet"
+            elif before != after:
+                reason = "the service's database changed while reconciling"
+            elif not olf_before.caught_up:
+                reason = olf_before.why_not
+            elif olf_before != olf_after:
+                reason = "OLF's counts changed while reconciling"
+            else:
+                return compare(before[0], olf_before)
+            if time.monotonic() >= deadline:
+                raise NotReconcilable(f"no quiet moment within {wait:.0f}s: {reason}")
+            await asyncio.sleep(min(1.0, settle))
+
+
+def compare(service: CustomerCounts, olf: OlfCounts) -> list[Drift]:
+    """Every count that differs, total first, then by dimension and value."""
+    drift = []
+    if service.total != olf.total:
+        drift.append(Drift(TOTAL, "", service.total, olf.total))
+    for dimension in DIMENSIONS:
+        ours, theirs = service.by.get(dimension, {}), olf.by.get(dimension, {})
+        for value in sorted(ours.keys() | theirs.keys()):
+            if ours.get(value, 0) != theirs.get(value, 0):
+                drift.append(Drift(dimension, value, ours.get(value, 0), theirs.get(value, 0)))
+    return drift
+
+
+def drift_table(drift: list[Drift]) -> str:
+    """The drift as a table; ``difference`` is OLF minus the service."""
+    rows: list[list[object]] = [
+        [item.dimension, item.value or "-", item.service, item.olf, item.olf - item.service]
+        for item in drift
+    ]
+    return format_table(["dimension", "value", "service", "OLF", "difference"], rows)
+
+
+async def olf_counts(session: aiohttp.ClientSession, olf_url: str) -> OlfCounts:
+    """OLF's summary and counts by every dimension.
+
+    Raises:
+        NotReconcilable: OLF did not answer with JSON.
+    """
+    base = olf_url.rstrip("/")
+    summary = await _get_json(session, f"{base}/api/stats/summary")
+    answers = {
+        dimension: await _get_json(session, f"{base}/api/stats/customers?by={dimension}")
+        for dimension in DIMENSIONS
+    }
+    why_not = ""
+    for name, answer in (("summary", summary), *answers.items()):
+        as_of = answer.get("as_of", {})
+        if not as_of.get("complete"):
+            why_not = f"OLF's {name} answer is incomplete (a worker is missing or rebalancing)"
+        elif as_of.get("lag", 0):
+            why_not = f"OLF's {name} answer lags {as_of['lag']} events behind"
+    return OlfCounts(
+        total=int(summary["customers"]["total"]),
+        by={dimension: dict(answer["counts"]) for dimension, answer in answers.items()},
+        caught_up=not why_not,
+        why_not=why_not,
+    )
+
+
+async def _service_side(store: CustomerStore) -> tuple[CustomerCounts, OutboxStatus]:
+    return await store.counts(), await outbox_status(store.database)
+
+
+async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    try:
+        async with session.get(url) as response:
+            if response.status != 200:
+                raise NotReconcilable(f"OLF answered {response.status} to {url}")
+            answer: dict[str, Any] = await response.json()
+            return answer
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise NotReconcilable(f"OLF did not answer at {url}: {exc}") from None

@@ -1,0 +1,82 @@
+"""Numbered migrations: applied once, in order, and leaving the schema the code expects."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Connection, inspect
+
+from customer_service.database import Database
+from customer_service.migrations import LATEST_VERSION, current_version, migrate
+from customer_service.schema import metadata
+
+
+async def test_a_new_database_gets_every_migration_once(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        assert await current_version(database) == 0
+        assert await migrate(database) == list(range(1, LATEST_VERSION + 1))
+        assert await migrate(database) == []
+        assert await current_version(database) == LATEST_VERSION
+    finally:
+        await database.close()
+
+
+async def test_two_processes_migrating_at_once_apply_each_step_once(database_url: str) -> None:
+    first, second = Database(database_url), Database(database_url)
+    try:
+        applied = await asyncio.gather(migrate(first), migrate(second))
+    finally:
+        await first.close()
+        await second.close()
+
+    assert sorted(applied) == [[], list(range(1, LATEST_VERSION + 1))]
+
+
+def structure(connection: Connection) -> dict[str, Any]:
+    """What a database says about its tables: columns, keys, indexes, constraints."""
+    inspector = inspect(connection)
+    tables = {}
+    for table in sorted(metadata.tables):
+        tables[table] = {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"], column.get("default"))
+                for column in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": [
+                (key["constrained_columns"], key["referred_table"], key["referred_columns"])
+                for key in inspector.get_foreign_keys(table)
+            ],
+            "indexes": sorted(
+                (index["name"], tuple(index["column_names"]), bool(index["unique"]))
+                for index in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                (str(unique["name"]), tuple(unique["column_names"]))
+                for unique in inspector.get_unique_constraints(table)
+            ),
+        }
+    return tables
+
+
+async def test_the_migrated_schema_is_the_one_the_code_declares(
+    database_url: str, second_database_url: str
+) -> None:
+    migrated = Database(database_url)
+    declared = Database(second_database_url)
+    try:
+        await migrate(migrated)
+        async with declared.write() as connection:
+            await connection.run_sync(metadata.create_all)
+        async with migrated.read() as connection:
+            from_migrations = await connection.run_sync(structure)
+        async with declared.read() as connection:
+            from_schema = await connection.run_sync(structure)
+    finally:
+        await migrated.close()
+        await declared.close()
+
+    assert from_migrations == from_schema
+    assert from_migrations["outbox"]["indexes"], "the comparison should see the indexes"
