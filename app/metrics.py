@@ -1,0 +1,84 @@
+"""``GET /metrics`` in Prometheus format: Faust's own sensor plus OLF's numbers.
+
+OLF's numbers are read from the statistics table at scrape time, for the
+partitions this worker owns, so they are exact, survive restarts and never
+need to be kept in step with the table:
+
+* ``olf_events_total{outcome,partition}``: messages applied, duplicate, rejected
+* ``olf_customers{partition}``: existing customers
+* ``olf_consumer_lag{partition}``: messages not yet processed
+* ``olf_recovery_remaining{kind}``: changelog messages still to restore
+  (``active`` tables, ``standby`` replicas)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import TP
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from app.cluster import Cluster
+from models.partition_stats import NOTHING_PROCESSED
+
+OUTCOMES = ("applied", "duplicates", "rejected")
+
+
+class OlfCollector(Collector):
+    """Reads OLF's metrics from this worker's partitions on every scrape."""
+
+    def __init__(self, app: faust.App, cluster: Cluster) -> None:
+        self.app = app
+        self.cluster = cluster
+
+    def collect(self) -> Iterator[Metric]:
+        events = CounterMetricFamily(
+            "olf_events", "Messages processed, by outcome.", labels=["outcome", "partition"]
+        )
+        customers = GaugeMetricFamily("olf_customers", "Existing customers.", labels=["partition"])
+        lag = GaugeMetricFamily(
+            "olf_consumer_lag", "Messages not yet processed.", labels=["partition"]
+        )
+        for partition in self.cluster.owned_partitions():
+            stats = self.cluster.statistics.partition(partition)
+            label = str(partition)
+            for outcome in OUTCOMES:
+                events.add_metric([outcome, label], getattr(stats, outcome))
+            customers.add_metric([label], stats.total)
+            highwater = self._highwater(partition)
+            if highwater is not None and stats.offset != NOTHING_PROCESSED:
+                lag.add_metric([label], max(0, highwater - stats.offset - 1))
+        yield events
+        yield customers
+        yield lag
+        yield self._recovery()
+
+    def _highwater(self, partition: int) -> int | None:
+        """The log end offset the consumer last saw, if it has fetched yet."""
+        try:
+            highwater = self.app.consumer.highwater(TP(self.cluster.topic, partition))
+        except (AssertionError, KeyError, AttributeError):  # consumer not running yet
+            return None
+        return None if highwater is None else int(highwater)
+
+    def _recovery(self) -> GaugeMetricFamily:
+        remaining = GaugeMetricFamily(
+            "olf_recovery_remaining",
+            "Changelog messages still to restore.",
+            labels=["kind"],
+        )
+        recovery = self.app.tables.recovery  # type: ignore[attr-defined]  # TableManager's
+        remaining.add_metric(["active"], recovery.active_remaining_total())
+        remaining.add_metric(["standby"], recovery.standby_remaining_total())
+        return remaining
+
+
+def declare_metrics(app: faust.App, cluster: Cluster) -> None:
+    """Serve ``/metrics``; one registry per app, so test apps never collide."""
+    registry = CollectorRegistry()
+    registry.register(OlfCollector(app, cluster))
+    setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")

@@ -1,0 +1,45 @@
+"""The broker stops and comes back while the worker is processing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from tests.integration.answers import (
+    assert_answers_equal_model,
+    wait_until_processed,
+    wait_until_processed_at_least,
+)
+from tests.integration.broker import PrivateBroker
+from tests.integration.kafka_io import idempotent_producer, produce
+from tests.integration.worker import Worker
+from tests.random_stream import random_stream
+from tests.reference_model import ReferenceModel
+
+EVENTS = 30_000
+PARTITIONS = 8
+OUTAGE_SECONDS = 5.0
+
+
+@pytest.mark.timeout(900)
+async def test_broker_restart_during_processing_changes_no_number(
+    private_broker: PrivateBroker,  # first: torn down last, after the worker has stopped
+    worker_factory: Callable[..., Worker],
+    events_topic: str,
+) -> None:
+    worker = worker_factory(OLF_BROKER_URL=private_broker.url)
+    stream = random_stream(seed=13, count=EVENTS, customers=4000, partitions=PARTITIONS)
+    async with idempotent_producer(private_broker.bootstrap) as producer:
+        model = ReferenceModel.of(await produce(producer, events_topic, stream))
+
+    reached = wait_until_processed_at_least(worker, EVENTS // 4, 300.0)
+    private_broker.stop()
+    await asyncio.sleep(OUTAGE_SECONDS)  # the outage itself: nothing to poll for
+    private_broker.start()
+    print(f"broker stopped at {reached} processed, back after {OUTAGE_SECONDS:.0f}s")
+
+    recovery = wait_until_processed(worker, EVENTS, 600.0)
+    print(f"all processed {recovery:.1f}s after the broker came back")
+    assert_answers_equal_model(worker, model, PARTITIONS)

@@ -1,0 +1,45 @@
+"""A worker restarted with its local RocksDB directory deleted restores everything."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from tests.integration.answers import (
+    assert_answers_equal_model,
+    wait_until_processed,
+    wait_until_processed_at_least,
+    wait_until_ready,
+)
+from tests.integration.kafka_io import produce
+from tests.integration.worker import Worker
+from tests.random_stream import random_stream
+from tests.reference_model import ReferenceModel
+
+EVENTS = 30_000
+PARTITIONS = 8
+
+
+@pytest.mark.timeout(900)
+async def test_restart_without_local_state_changes_no_number(
+    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+) -> None:
+    worker = worker_factory()
+    stream = random_stream(seed=19, count=EVENTS, customers=4000, partitions=PARTITIONS)
+    model = ReferenceModel.of(await produce(producer, events_topic, stream))
+
+    reached = wait_until_processed_at_least(worker, EVENTS // 2, 300.0)
+    worker.stop()  # a clean stop: its RocksDB files would be trusted...
+    tables = worker.table_dirs()
+    assert tables, f"no RocksDB tables under {worker.env['OLF_DATA_DIR']}"
+    for directory in tables:
+        shutil.rmtree(directory)  # ...but they are gone
+    worker.start()
+    recovery = wait_until_ready(worker, 180.0)
+    print(f"stopped at {reached} processed; restored from the changelog in {recovery:.1f}s")
+
+    wait_until_processed(worker, EVENTS, 600.0)
+    assert_answers_equal_model(worker, model, PARTITIONS)

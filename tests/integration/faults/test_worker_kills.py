@@ -1,0 +1,47 @@
+"""``kill -9`` of the only worker three times while it processes 50,000 events."""
+
+from __future__ import annotations
+
+import random
+import signal
+from collections.abc import Callable
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from tests.integration.answers import (
+    assert_answers_equal_model,
+    wait_until_processed,
+    wait_until_processed_at_least,
+    wait_until_ready,
+)
+from tests.integration.kafka_io import produce
+from tests.integration.worker import Worker
+from tests.random_stream import random_stream
+from tests.reference_model import ReferenceModel
+
+EVENTS = 50_000
+PARTITIONS = 8
+KILLS = 3
+
+
+@pytest.mark.timeout(1200)
+async def test_three_kills_during_processing_change_no_number(
+    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+) -> None:
+    worker = worker_factory()
+    stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS)
+    model = ReferenceModel.of(await produce(producer, events_topic, stream))
+
+    rng = random.Random(5)
+    kill_points = sorted(rng.sample(range(EVENTS // 20, EVENTS * 9 // 10), KILLS))
+    for kill_point in kill_points:
+        reached = wait_until_processed_at_least(worker, kill_point, 300.0)
+        worker.stop(signal.SIGKILL)
+        worker.start()
+        recovery = wait_until_ready(worker, 180.0)
+        print(f"killed at {reached} processed; recovered in {recovery:.1f}s")
+
+    remaining = wait_until_processed(worker, EVENTS, 600.0)
+    print(f"finished {remaining:.1f}s after the last recovery")
+    assert_answers_equal_model(worker, model, PARTITIONS)
