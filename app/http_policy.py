@@ -1,0 +1,126 @@
+"""Rules every HTTP answer of OLF follows, whichever route serves it.
+
+* Errors are JSON (:func:`app.views.error_body`): unknown paths 404, other
+  methods 405 (with ``Allow``), unexpected failures 500 (and a logged traceback).
+* A query parameter that the route's OpenAPI description does not name, or
+  one given twice, is answered with 400: a typo never silently means default.
+* ``Cache-Control``: ``no-store`` on everything live (all but ``/static/``);
+  ``no-cache`` on the dashboard's static files (revalidated, never stale).
+* CORS for GETs from the origins of ``OLF_CORS_ORIGINS``, through the
+  aiohttp-cors support of Faust's web driver (:func:`cors_options`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Final, cast
+
+import faust
+import orjson
+from aiohttp import web
+from faust.web import ResourceOptions
+from faust.web.drivers.aiohttp import Web as AiohttpWeb
+
+from app.openapi import query_parameters
+from app.views import error_body
+
+log = logging.getLogger(__name__)
+
+STATIC_PREFIX: Final = "/static"
+#: Seconds browsers may cache a CORS preflight answer.
+CORS_MAX_AGE: Final = 600
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(
+    status: HTTPStatus, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        error_body(status, message), status=status, headers=headers, dumps=json_text
+    )
+
+
+def json_text(value: object) -> str:
+    """JSON as Faust's views write it (orjson, compact)."""
+    return orjson.dumps(value).decode()
+
+
+def query_problem(request: web.Request) -> str | None:
+    """Why the request's query parameters are not acceptable for its route, if they are not."""
+    resource = request.match_info.route.resource
+    if resource is None:  # no route matched: the handler answers 404 or 405
+        return None
+    allowed = query_parameters(resource.canonical)
+    if allowed is None:
+        return None
+    unknown = sorted(set(request.query) - allowed)
+    if unknown:
+        accepted = ", ".join(sorted(allowed)) or "none"
+        names = ", ".join(repr(name) for name in unknown)
+        return f"unknown query parameter {names}; this path accepts: {accepted}"
+    for name in sorted(allowed):
+        if len(request.query.getall(name, [])) > 1:
+            return f"'{name}' given more than once"
+    return None
+
+
+@web.middleware
+async def http_policy(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Check the query; turn aiohttp's HTTP errors and unexpected failures into JSON."""
+    try:
+        problem = query_problem(request)
+        if problem is not None:
+            return json_error(HTTPStatus.BAD_REQUEST, problem)
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects are answers, not errors
+        status = HTTPStatus(exc.status)
+        if status == HTTPStatus.NOT_FOUND:
+            return json_error(status, f"no such path: {request.path}")
+        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+            allow = exc.headers.get("Allow", "")
+            message = f"method {request.method} is not allowed here; allowed: {allow}"
+            return json_error(status, message, {"Allow": allow})
+        return json_error(status, exc.text or status.phrase)
+    except Exception:
+        log.exception("Failed to answer %s %s", request.method, request.path)
+        return json_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the worker log")
+
+
+async def set_cache_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Runs as every response (streams too) is about to send its headers."""
+    static = request.path.startswith(STATIC_PREFIX + "/")
+    response.headers.setdefault("Cache-Control", "no-cache" if static else "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
+def cors_options(origins: tuple[str, ...]) -> dict[str, ResourceOptions]:
+    """Faust's ``web_cors_options`` for read-only GETs from ``origins`` ("*": any).
+
+    No origins: no CORS headers at all, so browsers keep pages of other
+    origins from reading OLF's answers.
+    """
+    options = ResourceOptions(
+        allow_credentials=False,
+        expose_headers=(),
+        allow_headers=("Last-Event-ID",),
+        max_age=CORS_MAX_AGE,
+        allow_methods=("GET",),
+    )
+    return dict.fromkeys(origins, options)
+
+
+def web_application(app: faust.App) -> web.Application:
+    """The aiohttp application behind ``app``'s web server (Faust's default driver)."""
+    return cast(AiohttpWeb, app.web).web_app
+
+
+def install_http_policy(app: faust.App) -> None:
+    """Apply the rules to every route of ``app``'s web server."""
+    web_app = web_application(app)
+    web_app.middlewares.append(http_policy)
+    web_app.on_response_prepare.append(set_cache_headers)

@@ -1,0 +1,277 @@
+"""``GET /api/stream``: the live statistics as Server-Sent Events.
+
+One :class:`Broadcaster` per worker reads a snapshot (see :mod:`app.live_stats`)
+every ``interval`` while at least one client listens, and queues for each
+client what changed. The agents are never involved, so a slow client slows
+nobody but itself. Each client has a small bounded queue of encoded messages:
+a client that falls so far behind that its queue is full gets the queue
+emptied and one snapshot in its place, so memory per client stays bounded and
+the client is consistent again after that message.
+
+On the wire (the WHATWG Server-Sent Events format), per connection::
+
+    retry: 2000                          once, first
+    id: 41, event: snapshot, data: {..}  always the first event
+    id: 42, event: delta, data: {..}     only what changed, at most once per interval
+    : heartbeat                          after 15 s without an event
+
+Ids increase by one with every change this worker sees. Every connection
+starts with a snapshot, so a client that reconnects (browsers send
+``Last-Event-ID``) is consistent again with its first event, whichever worker
+it reaches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Final, cast
+
+import faust
+import orjson
+from aiohttp import web
+from faust.web import Request, Response, View
+
+from app.cluster import Cluster
+from app.http_policy import json_error, web_application
+from app.live_stats import Snapshot, build_snapshot, delta
+
+log = logging.getLogger(__name__)
+
+STREAM_PATH: Final = "/api/stream"
+#: How often the broadcaster reads the statistics: at most this many messages per second.
+INTERVAL: Final = 0.5
+#: Messages a client may fall behind before it is sent a snapshot instead.
+QUEUE_SIZE: Final = 16
+#: Seconds without an event after which a comment keeps proxies from closing the stream.
+HEARTBEAT: Final = 15.0
+#: Milliseconds a browser waits before reconnecting.
+RETRY_MS: Final = 2000
+HEARTBEAT_MESSAGE: Final = b": heartbeat\n\n"
+#: Seconds between checks whether a client without news has left, so that its
+#: subscription (and the reads made for it) end soon after it does.
+GONE_CHECK: Final = 1.0
+
+
+def encode_event(event: str, event_id: int, data: Snapshot) -> bytes:
+    """One Server-Sent Event; orjson writes no newlines, so ``data`` is one line."""
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event_id, event.encode(), orjson.dumps(data))
+
+
+class BroadcasterClosed(RuntimeError):
+    """The worker is shutting down and accepts no new stream clients."""
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connected client: its queue of encoded events; None means 'stream ends'."""
+
+    queue: asyncio.Queue[bytes | None]
+    needs_snapshot: bool = True
+    #: Times its queue overflowed and was replaced by a snapshot.
+    overflows: int = 0
+
+
+class Broadcaster:
+    """Reads snapshots while clients listen and queues each client's next events.
+
+    ``read`` returns the current snapshot; it runs once per ``interval`` in
+    one background task, started by the first subscriber and ended when the
+    last one leaves or ``stopping()`` turns true.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[Snapshot]],
+        *,
+        interval: float = INTERVAL,
+        queue_size: int = QUEUE_SIZE,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.read = read
+        self.stopping = stopping
+        self.interval = interval
+        self.queue_size = queue_size
+        self.version = 0
+        self._snapshot: Snapshot | None = None
+        self._snapshot_event: bytes | None = None
+        self._subscribers: set[Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._failing = False
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def subscribe(self) -> Subscriber:
+        """A new client; its first event is a snapshot (queued now if one is known).
+
+        Raises:
+            BroadcasterClosed: after :meth:`close`.
+        """
+        if self._closed:
+            raise BroadcasterClosed("the worker is shutting down")
+        subscriber = Subscriber(asyncio.Queue(self.queue_size))
+        self._subscribers.add(subscriber)
+        if self._snapshot is not None:
+            self._send_snapshot(subscriber)
+        if not self.running:
+            self._task = asyncio.create_task(self._run(), name="olf-live-stream")
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    async def close(self) -> None:
+        """End every stream and the background task; later subscribers are refused."""
+        self._closed = True
+        for subscriber in self._subscribers:
+            drain(subscriber.queue)
+            subscriber.queue.put_nowait(None)
+        self._subscribers.clear()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Queue ``snapshot``'s news for every subscriber (the task calls this per read)."""
+        if self._snapshot is None:
+            changes: Snapshot = {}
+            self.version += 1
+            self._set_snapshot(snapshot)
+        else:
+            changes = delta(self._snapshot, snapshot)
+            if changes:
+                self.version += 1
+                self._set_snapshot(snapshot)
+        delta_event = encode_event("delta", self.version, changes) if changes else None
+        for subscriber in self._subscribers:
+            if subscriber.needs_snapshot:
+                self._send_snapshot(subscriber)
+            elif delta_event is not None:
+                self._send(subscriber, delta_event)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            # Not while the worker stops: reads would keep its consumer busy.
+            while self._subscribers and not self.stopping():
+                started = loop.time()
+                try:
+                    snapshot = await self.read()
+                except Exception:
+                    # Logged once per streak: the read runs twice a second.
+                    if not self._failing:
+                        log.warning("Live stream cannot read the statistics", exc_info=True)
+                    self._failing = True
+                else:
+                    self._failing = False
+                    self.publish(snapshot)
+                await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
+        finally:
+            # With nobody listening the snapshot ages; the next first client
+            # waits for a fresh one instead.
+            self._snapshot = None
+            self._snapshot_event = None
+
+    def _set_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._snapshot_event = None  # encoded on first use, once per version
+
+    def _send_snapshot(self, subscriber: Subscriber) -> None:
+        assert self._snapshot is not None
+        if self._snapshot_event is None:
+            self._snapshot_event = encode_event("snapshot", self.version, self._snapshot)
+        drain(subscriber.queue)
+        subscriber.queue.put_nowait(self._snapshot_event)
+        subscriber.needs_snapshot = False
+
+    def _send(self, subscriber: Subscriber, event: bytes) -> None:
+        try:
+            subscriber.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # The snapshot holds everything the dropped deltas said.
+            subscriber.overflows += 1
+            self._send_snapshot(subscriber)
+
+
+def drain(queue: asyncio.Queue[bytes | None]) -> None:
+    """Empty ``queue`` without waiting."""
+    while not queue.empty():
+        queue.get_nowait()
+
+
+def client_gone(request: web.Request) -> bool:
+    """The client closed the connection (aiohttp tells a handler only when it writes)."""
+    return request.transport is None or request.transport.is_closing()
+
+
+async def stream_events(
+    request: web.Request, broadcaster: Broadcaster, heartbeat: float = HEARTBEAT
+) -> web.StreamResponse:
+    """Serve one client until it leaves or the worker stops."""
+    try:
+        subscriber = broadcaster.subscribe()
+    except BroadcasterClosed as exc:
+        return json_error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream; charset=utf-8",
+            # Tells nginx-like proxies not to buffer the stream.
+            "X-Accel-Buffering": "no",
+        }
+    )
+    try:
+        await response.prepare(request)
+        await response.write(b"retry: %d\n\n" % RETRY_MS)
+        loop = asyncio.get_running_loop()
+        last_write = loop.time()
+        check_every = min(GONE_CHECK, heartbeat)
+        while not client_gone(request):
+            try:
+                event = await asyncio.wait_for(subscriber.queue.get(), check_every)
+            except TimeoutError:
+                if loop.time() - last_write < heartbeat:
+                    continue
+                event = HEARTBEAT_MESSAGE
+            if event is None:
+                break
+            await response.write(event)
+            last_write = loop.time()
+    except ConnectionResetError:
+        pass  # the client left; aiohttp's own errors derive from this one
+    finally:
+        broadcaster.unsubscribe(subscriber)
+    return response
+
+
+def declare_stream(app: faust.App, cluster: Cluster) -> Broadcaster:
+    """Register ``GET /api/stream`` on ``app``; its broadcaster ends with the web server."""
+    broadcaster = Broadcaster(lambda: build_snapshot(cluster), stopping=lambda: app.should_stop)
+
+    async def close_streams(_: web.Application) -> None:
+        await broadcaster.close()
+
+    # on_shutdown runs before aiohttp waits for open requests to finish, so
+    # open streams end at once instead of holding up the worker's stop.
+    web_application(app).on_shutdown.append(close_streams)
+
+    @app.page(STREAM_PATH)
+    class LiveStream(View):
+        async def get(self, request: Request) -> Response:
+            # Faust's aiohttp driver hands views aiohttp's own request objects.
+            stream = await stream_events(cast(web.Request, request), broadcaster)
+            return cast(Response, stream)
+
+        async def head(self, request: Request) -> Response:
+            return cast(Response, web.Response(content_type="text/event-stream"))
+
+    return broadcaster

@@ -1,0 +1,26 @@
+"""OLF's web server beyond the statistics views: live stream, dashboard, health, OpenAPI.
+
+:func:`declare_web_server` registers them all and the rules every answer
+follows (:mod:`app.http_policy`); CORS is configured on the app itself
+(``web_cors_options``, see :func:`app.http_policy.cors_options`).
+"""
+
+from __future__ import annotations
+
+import faust
+
+from app.cluster import Cluster
+from app.dashboard import declare_dashboard
+from app.health import declare_health
+from app.http_policy import install_http_policy
+from app.openapi import declare_openapi
+from app.stream import declare_stream
+
+
+def declare_web_server(app: faust.App, cluster: Cluster) -> None:
+    """Register the routes and rules on ``app``."""
+    install_http_policy(app)
+    declare_openapi(app)
+    declare_health(app, cluster)
+    declare_dashboard(app)
+    declare_stream(app, cluster)
