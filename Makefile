@@ -4,13 +4,17 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# Debian's Chromium, for the dashboard's browser test (Playwright drives it; its
+# own browser downloads are never used). Installed once, as root or with sudo.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit integration install broker-start broker-stop clean distclean
+.PHONY: run test lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile
 
-run: $(STAMP)  ## Start broker, one worker and the event generator; Ctrl-C stops them.
+run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
 
-test: $(STAMP) lint  ## Lint, then the whole suite against a real local broker.
+test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite against a real local broker.
 	@bash dev/test.sh
 
 lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
@@ -21,7 +25,22 @@ lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 unit: $(STAMP)  ## Only the tests that need no broker.
 	$(BIN)/pytest -m "not integration"
 
-install: $(STAMP)
+bench: $(STAMP)  ## OLF's throughput and memory beside a raw aiokafka consumer; writes BENCHMARKS.md.
+	$(BIN)/python dev/benchmark.py $(ARGS)
+
+simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic (ARGS="--rate 50 ...").
+	$(BIN)/python -m customer_service simulate $(ARGS)
+
+reconcile: $(STAMP)  ## Compare the Customer service's database with OLF's counts; exit 1 on drift.
+	$(BIN)/python -m customer_service reconcile $(ARGS)
+
+install: $(STAMP) $(CHROMIUM)
+
+chromium: $(CHROMIUM)  ## Install Debian's chromium unless it is there.
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -39,7 +58,7 @@ broker-stop:
 clean:  ## Remove broker data, worker state and caches (keeps the Kafka jars and the venv).
 	-@bash dev/kafka/kafka.sh stop >/dev/null 2>&1
 	-@OLF_KAFKA_PORT=19092 bash dev/kafka/kafka.sh stop >/dev/null 2>&1
-	rm -rf .local/kafka/data-* .local/olf .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local/kafka/data-* .local/olf .local/customer-service .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean  ## Also remove the Kafka jar cache and the virtualenv.
 	rm -rf .local $(VENV)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -24,6 +25,8 @@ from tables.statistics import Statistics
 log = logging.getLogger(__name__)
 
 REPORT_PATH: Final = "/api/internal/report"
+#: Several series at once: ``?metrics=signups,updates&window=1m[&windows=60]``.
+REPORTS_PATH: Final = "/api/internal/reports"
 CUSTOMER_PATH: Final = "/api/internal/customers/"
 PEER_TIMEOUT: Final = aiohttp.ClientTimeout(total=5)
 
@@ -49,25 +52,60 @@ class Cluster:
 
     async def local_reports(self, series: Series | None) -> dict[int, PartitionReport]:
         """Reports of the partitions this worker owns."""
+        return (await self.local_reports_of([series]))[0]
+
+    async def local_reports_of(
+        self, series: Sequence[Series | None]
+    ) -> list[dict[int, PartitionReport]]:
+        """Reports of the partitions this worker owns, once per ``series``, in that order.
+
+        The consumer's offsets are read once for all of them: each read waits
+        behind the consumer's long-polling fetch on the broker connection (up
+        to 1.5 s while no events arrive), so reads are worth saving.
+        """
         partitions = self.owned_partitions()
         if not partitions:
-            return {}
+            return [{} for _ in series]
         tps = [TP(self.topic, partition) for partition in partitions]
-        highwaters = await self.app.consumer.highwaters(*tps)
-        log_starts = await self.app.consumer.earliest_offsets(*tps)
-        return {
-            tp.partition: partition_report(
-                self.statistics, tp.partition, highwaters[tp], log_starts[tp], series
-            )
-            for tp in tps
-        }
+        highwaters, log_starts = await asyncio.gather(
+            self.app.consumer.highwaters(*tps), self.app.consumer.earliest_offsets(*tps)
+        )
+        return [
+            {
+                tp.partition: partition_report(
+                    self.statistics, tp.partition, highwaters[tp], log_starts[tp], one
+                )
+                for tp in tps
+            }
+            for one in series
+        ]
 
     async def view(self, series: Series | None = None) -> ClusterView:
         """Merged reports of this worker and every other worker that answers."""
         query = {} if series is None else {"metric": series.metric, "window": series.window}
+        if series is not None and series.windows is not None:
+            query["windows"] = str(series.windows)
         remote = [self._peer_report(url, query) for url in self._peer_urls()]
         reports = await asyncio.gather(self.local_reports(series), *remote)
         return ClusterView.merge(list(reports), self.partition_count)
+
+    async def views(self, series: Sequence[Series]) -> list[ClusterView]:
+        """One merged view per series, in order, asking every worker once for all of them.
+
+        Raises:
+            ValueError: the series differ in ``window`` or ``windows``.
+        """
+        if len({(one.window, one.windows) for one in series}) != 1:
+            raise ValueError("series of one request share their window and windows")
+        query = {"metrics": ",".join(one.metric for one in series), "window": series[0].window}
+        if series[0].windows is not None:
+            query["windows"] = str(series[0].windows)
+        remote = [self._peer_reports(url, query, len(series)) for url in self._peer_urls()]
+        answers = await asyncio.gather(self.local_reports_of(series), *remote)
+        return [
+            ClusterView.merge([answer[index] for answer in answers], self.partition_count)
+            for index in range(len(series))
+        ]
 
     async def customer(self, customer_id: str) -> CustomerState | None:
         """The newest known state of a customer, asking every worker."""
@@ -88,10 +126,15 @@ class Cluster:
         answer = await self._get(url + REPORT_PATH, query)
         if not answer:
             return {}
-        return {
-            int(partition): PartitionReport.from_json(report)
-            for partition, report in answer["partitions"].items()
-        }
+        return reports_from_json(answer["partitions"])
+
+    async def _peer_reports(
+        self, url: str, query: dict[str, str], count: int
+    ) -> list[dict[int, PartitionReport]]:
+        answer = await self._get(url + REPORTS_PATH, query)
+        if not answer:
+            return [{} for _ in range(count)]
+        return [reports_from_json(entry["partitions"]) for entry in answer["series"]]
 
     async def _get(self, url: str, query: dict[str, str]) -> dict[str, Any] | None:
         """GET a peer's internal JSON; None when it is unreachable or has nothing."""
@@ -104,3 +147,13 @@ class Cluster:
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("No answer from worker at %s: %r", url, exc)
             return None
+
+
+def reports_to_json(reports: dict[int, PartitionReport]) -> dict[str, Any]:
+    """Partition reports as the internal endpoints send them."""
+    return {str(partition): report.to_json() for partition, report in reports.items()}
+
+
+def reports_from_json(partitions: dict[str, Any]) -> dict[int, PartitionReport]:
+    """The inverse of :func:`reports_to_json`."""
+    return {int(p): PartitionReport.from_json(report) for p, report in partitions.items()}

@@ -15,19 +15,44 @@ from faust.types import AgentT, TopicT
 from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
 from app.cluster import Cluster
+from app.http_policy import cors_options
+from app.local_state import discard_unless_clean, mark_clean_shutdown
+from app.log_format import logging_config
+from app.metrics import declare_metrics
 from app.settings import Settings
+from app.topics import ensure_topics
 from app.views import declare_views
+from app.web_server import declare_web_server
 from tables.statistics import Statistics, declare_statistics_table
 
 
 class OlfApp(faust.App):
-    """The Faust app, creating its whole state directory path on first start."""
+    """The Faust app, guarding its local state directory across restarts."""
+
+    #: Topics OLF reads or writes and creates if missing (set by create_olf).
+    own_topics: tuple[TopicT, ...] = ()
 
     async def on_first_start(self) -> None:
+        # Blocking file work is fine here: it runs once, before any table is
+        # opened or any stream consumed.
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
-        # Blocking is fine here: it runs once, before any stream is consumed.
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
+        discard_unless_clean(Path(self.conf.appdir), Path(self.conf.tabledir))
+        if self.own_topics:
+            await ensure_topics(
+                self.conf.broker,
+                [name for topic in self.own_topics for name in topic.topics],
+                self.conf.topic_partitions,
+                self.conf.topic_replication_factor,
+            )
         await super().on_first_start()
+
+    async def on_shutdown(self) -> None:
+        await super().on_shutdown()
+        # Reached after the tables closed and the producer flushed its changelog
+        # writes; a crash or kill never gets here, so the marker is never stale.
+        if not self._crashed.is_set():
+            mark_clean_shutdown(Path(self.conf.appdir))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +105,30 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         web_bind=settings.web_bind,
         web_host=settings.web_host,
         web_port=settings.web_port,
+        web_cors_options=cors_options(settings.cors_origin_list),
+        # Faust's /table and /router views would serve table rows and the cluster's
+        # layout; OLF answers only through its own documented API.
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        table_standby_replicas=settings.standby_replicas,
+        # How soon a worker that died without leaving (kill -9) loses its
+        # partitions to the others; Faust's default of 60 s stalls them that long.
+        broker_session_timeout=settings.broker_session_timeout,
+        logging_config=logging_config(settings.log_format),
     )
     customer_events = raw_topic(app, settings.customer_events_topic, settings.topic_partitions)
     dead_letter_topic = raw_topic(
         app, dead_letter_topic_name(settings.customer_events_topic), settings.topic_partitions
     )
+    app.own_topics = (customer_events, dead_letter_topic)
     statistics = Statistics(declare_statistics_table(app, settings.topic_partitions))
     agent = declare_customer_events_agent(
         app, customer_events, statistics, dead_letters or KafkaDeadLetters(dead_letter_topic)
     )
     cluster = Cluster(app, statistics, settings.customer_events_topic, settings.topic_partitions)
     declare_views(app, cluster)
+    declare_metrics(app, cluster)
+    declare_web_server(app, cluster)
     return Olf(
         app=app,
         customer_events=customer_events,

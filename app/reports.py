@@ -28,10 +28,15 @@ WINDOWS_KEPT: Final = {"1m": MINUTE_WINDOWS_KEPT, "1h": HOUR_WINDOWS_KEPT}
 
 @dataclass(frozen=True, slots=True)
 class Series:
-    """One time series: a metric (``signups``...) in windows of ``window`` (``1m``/``1h``)."""
+    """One time series: a metric (``signups``...) in windows of ``window`` (``1m``/``1h``).
+
+    ``windows`` limits the answer to that many windows back from the newest
+    event's window (the live stream wants one hour, not a day); None: all kept.
+    """
 
     metric: str
     window: str
+    windows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +84,7 @@ def series_points(
     """Non-empty windows of ``series`` in ``partition`` within the kept range."""
     if stats.newest_event_time is None:
         return {}
-    first = oldest_window_kept(stats.newest_event_time, series.window)
+    first = oldest_window_kept(stats.newest_event_time, series.window, series.windows)
     last_hour = window_start(stats.newest_event_time, HOUR)
     points: dict[int, int] = {}
     for hour, window in statistics.windows(
@@ -94,10 +99,14 @@ def series_points(
     return points
 
 
-def oldest_window_kept(newest_event_time: float, window: str) -> int:
-    """Start of the oldest window of size ``window`` answered, given the newest event."""
+def oldest_window_kept(newest_event_time: float, window: str, windows: int | None = None) -> int:
+    """Start of the oldest window of size ``window`` answered, given the newest event.
+
+    ``windows`` answers fewer windows than are kept; None or more than kept: all kept.
+    """
     size = WINDOW_SIZES[window]
-    return window_start(newest_event_time, size) - (WINDOWS_KEPT[window] - 1) * size
+    kept = WINDOWS_KEPT[window] if windows is None else min(windows, WINDOWS_KEPT[window])
+    return window_start(newest_event_time, size) - (kept - 1) * size
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +143,23 @@ class ClusterView:
         """Sum of one :class:`PartitionStats` integer field over the partitions."""
         return sum(int(getattr(report.stats, counter)) for report in self.partitions.values())
 
+    def summary(self) -> dict[str, Any]:
+        """Existing customers and processed messages by outcome."""
+        return {
+            "customers": {"total": self.total("total")},
+            "events": {
+                "applied": self.total("applied"),
+                "duplicates": self.total("duplicates"),
+                "rejected": self.total("rejected"),
+            },
+        }
+
     def points(self, series: Series) -> list[dict[str, Any]]:
         """The merged series, ascending, non-empty windows only."""
         newest = self.newest_event_time
         if newest is None:
             return []
-        first = oldest_window_kept(newest, series.window)
+        first = oldest_window_kept(newest, series.window, series.windows)
         merged = merge_counts(
             {str(start): count for start, count in report.points.items() if start >= first}
             for report in self.partitions.values()

@@ -8,9 +8,14 @@ keeps the two and ``docker-compose.yml`` in step.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+LOG_FORMATS = ("text", "json")
+#: A web origin: scheme, host and optional port, no path.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class SettingsError(ValueError):
@@ -23,13 +28,23 @@ class Settings:
 
     app_id: str = "olf"
     broker_url: str = "kafka://127.0.0.1:9092"
-    store_url: str = "memory://"
+    store_url: str = "rocksdb://"
     data_dir: Path = Path(".local/olf")
     web_bind: str = "127.0.0.1"
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     topic_partitions: int = 8
     customer_events_topic: str = "customer-events"
+    standby_replicas: int = 1
+    broker_session_timeout: float = 10.0
+    log_format: str = "text"
+    #: Comma-separated origins whose pages may read the API ("*": any); empty: none.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """The origins of :attr:`cors_origins`, without blanks."""
+        return tuple(origin.strip() for origin in self.cors_origins.split(",") if origin.strip())
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +77,21 @@ class Settings:
             raise SettingsError(f"{env_var_name('topic_partitions')} must be >= 1")
         if not self.app_id:
             raise SettingsError(f"{env_var_name('app_id')} must not be empty")
+        if self.broker_session_timeout < 6:
+            # Faust heartbeats every 3 s; a session must outlast two of them.
+            raise SettingsError(f"{env_var_name('broker_session_timeout')} must be >= 6 seconds")
+        if self.standby_replicas < 0:
+            raise SettingsError(f"{env_var_name('standby_replicas')} must be >= 0")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"{env_var_name('log_format')} must be one of: {', '.join(LOG_FORMATS)}"
+            )
+        for origin in self.cors_origin_list:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise SettingsError(
+                    f"{env_var_name('cors_origins')}: {origin!r} is neither '*' nor an origin"
+                    " such as https://dashboard.example.com"
+                )
 
 
 def env_var_name(field_name: str) -> str:
@@ -69,7 +99,7 @@ def env_var_name(field_name: str) -> str:
     return f"OLF_{field_name.upper()}"
 
 
-def _positive_int(raw: str) -> int:
+def _integer(raw: str) -> int:
     return int(raw.strip())
 
 
@@ -80,14 +110,22 @@ def _non_empty(raw: str) -> str:
     return value
 
 
-_CONVERTERS = {
+def _stripped(raw: str) -> str:
+    return raw.strip()
+
+
+_CONVERTERS: dict[str, Callable[[str], object]] = {
     "app_id": _non_empty,
     "broker_url": _non_empty,
     "store_url": _non_empty,
     "data_dir": lambda raw: Path(_non_empty(raw)),
     "web_bind": _non_empty,
     "web_host": _non_empty,
-    "web_port": _positive_int,
-    "topic_partitions": _positive_int,
+    "web_port": _integer,
+    "topic_partitions": _integer,
     "customer_events_topic": _non_empty,
+    "standby_replicas": _integer,
+    "broker_session_timeout": float,
+    "log_format": _non_empty,
+    "cors_origins": _stripped,
 }

@@ -7,7 +7,8 @@ Public:
     GET /api/customers/{customer_id}
 
 Internal (worker to worker, see app.cluster):
-    GET /api/internal/report[?metric=&window=]
+    GET /api/internal/report[?metric=&window=[&windows=]]
+    GET /api/internal/reports?metrics=signups,updates&window=[&windows=]
     GET /api/internal/customers/{customer_id}
 
 Errors are JSON: ``{"status": 400, "error": "Bad Request", "message": "..."}``.
@@ -22,7 +23,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
-from app.cluster import CUSTOMER_PATH, REPORT_PATH, Cluster
+from app.cluster import CUSTOMER_PATH, REPORT_PATH, REPORTS_PATH, Cluster, reports_to_json
 from app.reports import WINDOW_SIZES, Series
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS
@@ -46,6 +47,27 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
     return value
 
 
+def optional_count(query: Mapping[str, str], name: str) -> int | None:
+    """Optional query parameter ``name``: an integer from 1 to 999999999, or None if absent."""
+    value = query.get(name)
+    if value is None:
+        return None
+    # isascii: str.isdigit also accepts digits such as '²' that int() rejects.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
+        raise BadRequest(f"'{name}' must be an integer from 1 to 999999999 (got {value!r})")
+    return int(value)
+
+
+def metric_list(query: Mapping[str, str], name: str) -> list[str]:
+    """Query parameter ``name``: metrics, comma-separated, at least one."""
+    value = query.get(name)
+    metrics = (value or "").split(",")
+    if not all(metric in METRICS for metric in metrics):
+        shown = "missing" if value is None else repr(value)
+        raise BadRequest(f"'{name}' must list metrics of: {', '.join(METRICS)} (got {shown})")
+    return metrics
+
+
 def declare_views(app: faust.App, cluster: Cluster) -> None:
     """Register OLF's web views on ``app``."""
 
@@ -64,17 +86,7 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
     class Summary(OlfView):
         async def get(self, request: Request) -> Response:
             view = await cluster.view()
-            return self.json(
-                {
-                    "customers": {"total": view.total("total")},
-                    "events": {
-                        "applied": view.total("applied"),
-                        "duplicates": view.total("duplicates"),
-                        "rejected": view.total("rejected"),
-                    },
-                    "as_of": view.as_of(),
-                }
-            )
+            return self.json({**view.summary(), "as_of": view.as_of()})
 
     @app.page("/api/stats/customers")
     class CustomerCounts(OlfView):
@@ -135,17 +147,33 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
     class InternalReport(OlfView):
         async def get(self, request: Request) -> Response:
             series = None
-            if "metric" in request.query:
+            # All three parameters or none: a window without a metric is a mistake too.
+            if request.query.keys() & {"metric", "window", "windows"}:
                 try:
                     series = Series(
                         metric=choice(request.query, "metric", METRICS),
                         window=choice(request.query, "window", tuple(WINDOW_SIZES)),
+                        windows=optional_count(request.query, "windows"),
                     )
                 except BadRequest as problem:
                     return self.bad_request(problem)
             reports = await cluster.local_reports(series)
-            partitions = {str(p): report.to_json() for p, report in reports.items()}
-            return self.json({"partitions": partitions})
+            return self.json({"partitions": reports_to_json(reports)})
+
+    @app.page(REPORTS_PATH)
+    class InternalReports(OlfView):
+        async def get(self, request: Request) -> Response:
+            try:
+                window = choice(request.query, "window", tuple(WINDOW_SIZES))
+                windows = optional_count(request.query, "windows")
+                series = [
+                    Series(metric, window, windows)
+                    for metric in metric_list(request.query, "metrics")
+                ]
+            except BadRequest as problem:
+                return self.bad_request(problem)
+            reports = await cluster.local_reports_of(series)
+            return self.json({"series": [{"partitions": reports_to_json(r)} for r in reports]})
 
     @app.page(CUSTOMER_PATH + "{customer_id}")
     class InternalCustomer(OlfView):

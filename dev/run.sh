@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `make run`: the whole system on this machine: the local Kafka broker, one
-# OLF worker and the event generator. Ctrl-C stops everything it started.
-# The children run in their own sessions (setsid), so Ctrl-C reaches only this
-# script, which then stops them in order: generator, worker, broker.
+# OLF worker, the Customer service and its traffic simulator. Ctrl-C stops
+# everything it started. The children run in their own sessions (setsid), so
+# Ctrl-C reaches only this script, which then stops them in reverse order:
+# simulator, Customer service, worker, broker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export OLF_KAFKA_PORT="${OLF_KAFKA_PORT:-9092}"
 export OLF_BROKER_URL="${OLF_BROKER_URL:-kafka://127.0.0.1:${OLF_KAFKA_PORT}}"
 export OLF_WEB_PORT="${OLF_WEB_PORT:-6066}"
+export CUSTOMER_SERVICE_BROKER_URL="${CUSTOMER_SERVICE_BROKER_URL:-$OLF_BROKER_URL}"
+export CUSTOMER_SERVICE_PORT="${CUSTOMER_SERVICE_PORT:-6070}"
 LOG_DIR=.local/run
 mkdir -p "$LOG_DIR"
 
@@ -19,6 +22,23 @@ answers() {  # true when the URL returns HTTP 2xx
         "$1" >/dev/null 2>&1
 }
 pids=()
+
+# wait_until_answering NAME URL LOG: wait until the last started process serves
+# URL; fail with the tail of its LOG if it exits or does not answer in 60 s.
+wait_until_answering() {
+    local name=$1 url=$2 log=$3
+    for _ in $(seq 1 120); do
+        answers "$url" && return 0
+        if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+            echo "The $name exited; last lines of $log:"
+            tail -n 30 "$log"
+            exit 1
+        fi
+        sleep 0.5
+    done
+    echo "The $name did not answer on $url within 60 s; see $log"
+    exit 1
+}
 
 cleanup() {
     trap - EXIT INT TERM
@@ -48,31 +68,32 @@ pids+=($!)
 
 base_url="http://127.0.0.1:${OLF_WEB_PORT}"
 stats_url="$base_url/api/stats/summary"
-for _ in $(seq 1 120); do
-    if answers "$stats_url"; then
-        break
-    fi
-    if ! kill -0 "${pids[0]}" 2>/dev/null; then
-        echo "The worker exited; last lines of $LOG_DIR/worker.log:"
-        tail -n 30 "$LOG_DIR/worker.log"
-        exit 1
-    fi
-    sleep 0.5
-done
-answers "$stats_url" || { echo "The worker did not answer on $stats_url"; exit 1; }
+wait_until_answering "OLF worker" "$stats_url" "$LOG_DIR/worker.log"
 
-echo "Starting the event generator (log: $LOG_DIR/generator.log)..."
-setsid .venv/bin/python dev/generate_events.py --rate "${OLF_GENERATOR_RATE:-10}" \
-    >"$LOG_DIR/generator.log" 2>&1 &
+echo "Starting the Customer service (log: $LOG_DIR/customer-service.log)..."
+setsid .venv/bin/python -m customer_service serve >"$LOG_DIR/customer-service.log" 2>&1 &
+pids+=($!)
+service_url="http://127.0.0.1:${CUSTOMER_SERVICE_PORT}"
+wait_until_answering "Customer service" "$service_url/status" "$LOG_DIR/customer-service.log"
+
+echo "Starting the simulator (log: $LOG_DIR/simulator.log)..."
+setsid .venv/bin/python -m customer_service simulate --changes 0 \
+    --rate "${OLF_SIMULATOR_RATE:-10}" >"$LOG_DIR/simulator.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
 
-OLF is running. Live statistics:
+OLF is running. Live dashboard:
+    $base_url/
+Live statistics (JSON; all endpoints: $base_url/api/openapi.json):
     $stats_url
     $base_url/api/stats/customers?by=country   (or by=segment, by=status)
     $base_url/api/stats/timeseries?metric=signups&window=1m
-Press Ctrl-C to stop the worker, the generator and the broker.
+The Customer service, which publishes every change to OLF:
+    $service_url/customers?limit=5
+    $service_url/status
+Compare both sides at any time: make reconcile
+Press Ctrl-C to stop the simulator, the Customer service, the worker and the broker.
 MSG
 
 wait -n "${pids[@]}"

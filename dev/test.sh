@@ -14,13 +14,14 @@ fi
 
 cleanup() {
     # Workers that pytest could not stop itself (it was killed): their process
-    # groups, listed by tests/integration/worker.py.
+    # groups, listed by tests/integration/worker.py (and Customer service
+    # processes, by tests/integration/customer_service_process.py).
     local pid_file pid
     for pid_file in ".local/test-workers-$OLF_TEST_KAFKA_PORT"/*; do
         [[ -e $pid_file ]] || continue
         pid=$(basename "$pid_file")
-        # Only if that pid is still an OLF worker, not a reused number.
-        if grep -qs "app.main" "/proc/$pid/cmdline"; then
+        # Only if that pid is still an OLF worker or the service, not a reused number.
+        if grep -qsE "app.main|customer_service" "/proc/$pid/cmdline"; then
             kill -KILL -- "-$pid" 2>/dev/null || true
         fi
         rm -f "$pid_file"

@@ -60,3 +60,15 @@ def _next_facts(
         alive.discard(customer_id)
         return Facts(customer_id, "customer.deleted", version, moment, None)
     return Facts(customer_id, "customer.updated", version, moment, profile)
+
+
+def with_poison_pills(stream: list[Sent], count: int, seed: int) -> list[Sent]:
+    """``stream`` with ``count`` malformed messages mixed in at random places."""
+    rng = random.Random(seed)
+    mixed = list(stream)
+    kinds = sorted(CORRUPTIONS)
+    for index in range(count):
+        facts = Facts(f"pill-{index}", "customer.created", 1, START, ("NL", "smb", "active"))
+        key, value = CORRUPTIONS[kinds[index % len(kinds)]](facts)
+        mixed.insert(rng.randrange(len(mixed) + 1), Sent(0, key, value, None))
+    return mixed

@@ -8,6 +8,7 @@ is valid and what it means (see :mod:`tests.messages`). It keeps everything
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,6 +54,14 @@ class ReferenceModel:
     dead_letters: list[tuple[int, int, bytes | None, bytes | None]] = field(default_factory=list)
     events: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, second)
     newest: float | None = None
+
+    @classmethod
+    def of(cls, placed: Iterable[tuple[Sent, int]]) -> ReferenceModel:
+        """The model after every message, in order, each with its offset."""
+        model = cls()
+        for sent, offset in placed:
+            model.feed(sent, offset)
+        return model
 
     def feed(self, sent: Sent, offset: int) -> None:
         facts = sent.facts

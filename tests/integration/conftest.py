@@ -10,6 +10,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from tests.integration.broker import Broker, PrivateBroker, ensure_broker, stop_broker
+from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
+from tests.integration.kafka_io import idempotent_producer
 from tests.integration.worker import Worker, free_port, free_port_pair
 
 pytestmark = pytest.mark.integration
@@ -21,6 +23,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the files tests attached with ``record_property("screenshot", path)``."""
+    reports = [report for reports in terminalreporter.stats.values() for report in reports]
+    shots = [
+        str(value)
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "screenshot"
+    ]
+    if shots:
+        terminalreporter.write_sep("-", "screenshots")
+        for shot in shots:
+            terminalreporter.write_line(shot)
 
 
 @pytest.fixture(scope="session")
@@ -90,9 +108,38 @@ def worker_factory(
 @pytest.fixture
 async def producer(broker: Broker) -> AsyncIterator[AIOKafkaProducer]:
     """An idempotent aiokafka producer to the test broker."""
-    kafka_producer = AIOKafkaProducer(
-        bootstrap_servers=broker.bootstrap, enable_idempotence=True, acks="all"
-    )
-    await kafka_producer.start()
-    yield kafka_producer
-    await kafka_producer.stop()
+    async with idempotent_producer(broker.bootstrap) as kafka_producer:
+        yield kafka_producer
+
+
+@pytest.fixture
+def customer_service_factory(
+    broker: Broker, events_topic: str, tmp_path: Path
+) -> Iterator[Callable[..., CustomerServiceProcess]]:
+    """Start Customer service processes publishing to this test's topic; all are stopped after.
+
+    Every process of one test shares one SQLite database, so a restart finds
+    its outbox. Keyword arguments override settings by field name, e.g.
+    ``relay_enabled="false"`` or ``broker_url=private_broker.url``.
+    """
+    services: list[CustomerServiceProcess] = []
+
+    def start(**settings: str) -> CustomerServiceProcess:
+        env = {
+            "CUSTOMER_SERVICE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'customers.db'}",
+            "CUSTOMER_SERVICE_PORT": str(free_port()),
+            "CUSTOMER_SERVICE_TOKEN": TOKEN,
+            "CUSTOMER_SERVICE_BROKER_URL": broker.url,
+            "CUSTOMER_SERVICE_TOPIC": events_topic,
+            "CUSTOMER_SERVICE_RELAY_BACKOFF_MAX": "2",
+            "CUSTOMER_SERVICE_RELAY_REQUEST_TIMEOUT": "5",
+            **{f"CUSTOMER_SERVICE_{name.upper()}": value for name, value in settings.items()},
+        }
+        service = CustomerServiceProcess(env, tmp_path / f"customer-service-{len(services)}.log")
+        services.append(service)
+        service.start()
+        return service
+
+    yield start
+    for service in services:
+        service.stop()

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
+from agents.dead_letters import OFFSET_HEADER, PARTITION_HEADER
 from tests.reference_model import Sent
+
+
+@asynccontextmanager
+async def idempotent_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    """An idempotent, acks=all aiokafka producer, as the Customer service uses."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
 
 
 async def produce(
@@ -53,3 +67,15 @@ async def read_topic(
         await consumer.stop()
     assert len(records) >= expected, f"{topic}: {len(records)} of {expected} records arrived"
     return records
+
+
+def dead_letter_tuples(
+    records: list[ConsumerRecord[bytes, bytes]],
+) -> list[tuple[int, int, bytes | None, bytes | None]]:
+    """(source partition, source offset, key, value) of dead letters, sorted by source."""
+    found = []
+    for record in records:
+        headers = dict(record.headers)
+        source = (int(headers[PARTITION_HEADER]), int(headers[OFFSET_HEADER]))
+        found.append((*source, record.key, record.value))
+    return sorted(found, key=lambda item: (item[0], item[1]))

@@ -39,3 +39,40 @@ async def test_produced_events_show_up_in_the_country_view(
     )
     assert body["by"] == "country"
     assert body["total"] == 4
+
+
+def metric_values(text: str, name: str) -> dict[str, float]:
+    """Samples of one metric in Prometheus text format, by their label text."""
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            labels, value = line[len(name) :].rsplit(" ", 1)
+            samples[labels] = float(value)
+    return samples
+
+
+async def test_metrics_count_what_the_worker_did(
+    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+) -> None:
+    worker = worker_factory()
+    for key, value in [message("a", 1), message("a", 1), (b"a", b"[]"), message("b", 1)]:
+        await producer.send_and_wait(events_topic, value=value, key=key)
+    worker.wait_until(
+        lambda: worker.get_json("/api/stats/summary")["events"],
+        lambda events: events == {"applied": 2, "duplicates": 1, "rejected": 1},
+        STATS_TIMEOUT,
+        "the four messages to be processed",
+    )
+
+    content_type, text = worker.get_text("/metrics")
+    assert content_type.startswith("text/plain")
+    events = metric_values(text, "olf_events_total")
+    by_outcome = {
+        outcome: sum(v for labels, v in events.items() if f'outcome="{outcome}"' in labels)
+        for outcome in ("applied", "duplicates", "rejected")
+    }
+    assert by_outcome == {"applied": 2, "duplicates": 1, "rejected": 1}
+    assert sum(metric_values(text, "olf_customers").values()) == 2
+    assert len(metric_values(text, "olf_consumer_lag")) >= 1
+    assert 'olf_recovery_remaining{kind="active"} 0.0' in text
+    assert "faust_messages_received" in text  # Faust's own sensor is there too

@@ -85,9 +85,18 @@ class Worker:
                 self.process.wait(timeout)
         (PID_DIR / str(self.process.pid)).unlink(missing_ok=True)
 
+    def table_dirs(self) -> list[Path]:
+        """The worker's local table directories (RocksDB), under its OLF_DATA_DIR."""
+        return sorted(Path(self.env["OLF_DATA_DIR"]).glob("*/v*/tables"))
+
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def get_text(self, path: str) -> tuple[str, str]:
+        """GET ``path``; return the content type and the body as text."""
+        with urllib.request.urlopen(self.base_url + path, timeout=5) as response:
+            return str(response.headers["Content-Type"]), response.read().decode()
 
     def get_json(self, path: str) -> Any:
         """GET ``path`` from this worker's web server and decode the JSON body."""

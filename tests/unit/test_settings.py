@@ -30,6 +30,10 @@ def test_every_field_is_overridable_from_the_environment() -> None:
             "OLF_WEB_PORT": "7000",
             "OLF_TOPIC_PARTITIONS": "4",
             "OLF_CUSTOMER_EVENTS_TOPIC": "events",
+            "OLF_STANDBY_REPLICAS": "0",
+            "OLF_BROKER_SESSION_TIMEOUT": "30",
+            "OLF_LOG_FORMAT": "json",
+            "OLF_CORS_ORIGINS": " https://dash.example.com, http://localhost:3000 ",
         }
     )
     assert settings == Settings(
@@ -42,7 +46,12 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         web_port=7000,
         topic_partitions=4,
         customer_events_topic="events",
+        standby_replicas=0,
+        broker_session_timeout=30.0,
+        log_format="json",
+        cors_origins="https://dash.example.com, http://localhost:3000",
     )
+    assert settings.cors_origin_list == ("https://dash.example.com", "http://localhost:3000")
 
 
 @pytest.mark.parametrize(
@@ -52,6 +61,11 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         ("OLF_WEB_PORT", "70000", "OLF_WEB_PORT must be 1-65535"),
         ("OLF_TOPIC_PARTITIONS", "0", "OLF_TOPIC_PARTITIONS must be >= 1"),
         ("OLF_APP_ID", "  ", "OLF_APP_ID='  ' is not valid"),
+        ("OLF_STANDBY_REPLICAS", "-1", "OLF_STANDBY_REPLICAS must be >= 0"),
+        ("OLF_BROKER_SESSION_TIMEOUT", "2", "OLF_BROKER_SESSION_TIMEOUT must be >= 6 seconds"),
+        ("OLF_LOG_FORMAT", "xml", "OLF_LOG_FORMAT must be one of: text, json"),
+        ("OLF_CORS_ORIGINS", "https://a.example/app", "OLF_CORS_ORIGINS: 'https://a.example/app'"),
+        ("OLF_CORS_ORIGINS", "*.example.com", "OLF_CORS_ORIGINS: '\\*.example.com' is neither"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
