@@ -16,10 +16,12 @@ from typing import Any, Final
 
 import aiohttp
 import faust
+from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 
 from app.reports import ClusterView, PartitionReport, Series, partition_report
 from models.customer_state import CustomerState
+from models.partition_stats import NOTHING_PROCESSED
 from tables.statistics import Statistics
 
 log = logging.getLogger(__name__)
@@ -57,19 +59,12 @@ class Cluster:
     async def local_reports_of(
         self, series: Sequence[Series | None]
     ) -> list[dict[int, PartitionReport]]:
-        """Reports of the partitions this worker owns, once per ``series``, in that order.
-
-        The consumer's offsets are read once for all of them: each read waits
-        behind the consumer's long-polling fetch on the broker connection (up
-        to 1.5 s while no events arrive), so reads are worth saving.
-        """
+        """Reports of the partitions this worker owns, once per ``series``, in that order."""
         partitions = self.owned_partitions()
         if not partitions:
             return [{} for _ in series]
         tps = [TP(self.topic, partition) for partition in partitions]
-        highwaters, log_starts = await asyncio.gather(
-            self.app.consumer.highwaters(*tps), self.app.consumer.earliest_offsets(*tps)
-        )
+        highwaters, log_starts = await self._offsets(tps)
         return [
             {
                 tp.partition: partition_report(
@@ -79,6 +74,38 @@ class Cluster:
             }
             for one in series
         ]
+
+    def known_highwater(self, tp: TP) -> int | None:
+        """The log end offset of ``tp`` as of the consumer's last fetch, if it has one."""
+        try:
+            highwater = self.app.consumer.highwater(tp)
+        except (AssertionError, ConsumerNotStarted):  # not (yet) assigned or started
+            return None
+        return None if highwater is None else int(highwater)
+
+    async def _offsets(self, tps: list[TP]) -> tuple[dict[TP, int], dict[TP, int]]:
+        """Log end offsets of ``tps``, and log start offsets where the lag needs them.
+
+        End offsets come from the consumer's last fetch when it has them: asking
+        the broker instead waits behind the consumer's long-polling fetch (up to
+        1.5 s while no events arrive), and every answer would be that slow. The
+        lag is then as of the last fetch, which is at most that old. The start
+        offset only matters for a partition with messages of which none has been
+        processed yet.
+        """
+        known = {tp: value for tp in tps if (value := self.known_highwater(tp)) is not None}
+        if len(known) == len(tps):
+            highwaters = known
+        else:
+            highwaters = dict(await self.app.consumer.highwaters(*tps))
+        unstarted = [
+            tp
+            for tp in tps
+            if highwaters[tp] > 0
+            and self.statistics.partition(tp.partition).offset == NOTHING_PROCESSED
+        ]
+        log_starts = dict(await self.app.consumer.earliest_offsets(*unstarted)) if unstarted else {}
+        return highwaters, {tp: log_starts.get(tp, 0) for tp in tps}
 
     async def view(self, series: Series | None = None) -> ClusterView:
         """Merged reports of this worker and every other worker that answers."""

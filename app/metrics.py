@@ -49,21 +49,13 @@ class OlfCollector(Collector):
             for outcome in OUTCOMES:
                 events.add_metric([outcome, label], getattr(stats, outcome))
             customers.add_metric([label], stats.total)
-            highwater = self._highwater(partition)
+            highwater = self.cluster.known_highwater(TP(self.cluster.topic, partition))
             if highwater is not None and stats.offset != NOTHING_PROCESSED:
                 lag.add_metric([label], max(0, highwater - stats.offset - 1))
         yield events
         yield customers
         yield lag
         yield self._recovery()
-
-    def _highwater(self, partition: int) -> int | None:
-        """The log end offset the consumer last saw, if it has fetched yet."""
-        try:
-            highwater = self.app.consumer.highwater(TP(self.cluster.topic, partition))
-        except (AssertionError, KeyError, AttributeError):  # consumer not running yet
-            return None
-        return None if highwater is None else int(highwater)
 
     def _recovery(self) -> GaugeMetricFamily:
         remaining = GaugeMetricFamily(
