@@ -11,6 +11,7 @@ from pathlib import Path
 
 import faust
 from faust.types import AgentT, TopicT
+from faust.types.transports import ProducerT
 
 from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
@@ -19,6 +20,7 @@ from app.http_policy import cors_options
 from app.local_state import discard_unless_clean, mark_clean_shutdown
 from app.log_format import logging_config
 from app.metrics import declare_metrics
+from app.producer_buffer import DrainingProducerBuffer
 from app.settings import Settings
 from app.topics import ensure_topics
 from app.views import declare_views
@@ -46,6 +48,15 @@ class OlfApp(faust.App):
                 self.conf.topic_replication_factor,
             )
         await super().on_first_start()
+
+    def _new_producer(self) -> ProducerT:
+        producer = super()._new_producer()
+        # Replaced before the producer starts, which is when it adds its buffer
+        # as a dependency (see app.producer_buffer for the bug this avoids).
+        buffer = DrainingProducerBuffer(loop=producer.loop, beacon=producer.beacon)
+        buffer.app = self
+        producer.buffer = buffer
+        return producer
 
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
