@@ -9,13 +9,16 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile
+.PHONY: run test faults lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile
 
 run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
 
-test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite against a real local broker.
-	@bash dev/test.sh
+test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the suite against a real local broker (fault tests: make faults).
+	@bash dev/test.sh -m "not faults"
+
+faults: $(STAMP)  ## The fault tests (kill -9, broker restart, failover, lost local state); see README.
+	@bash dev/test.sh -m faults -s
 
 lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 	$(BIN)/ruff check .
