@@ -40,6 +40,7 @@ from models.event_window import (
     HourWindow,
     window_start,
 )
+from models.partition_stats import PartitionStats
 from tables.statistics import Statistics
 
 log = logging.getLogger(__name__)
@@ -79,29 +80,36 @@ async def process(
     """Process one message of ``customer-events``."""
     message = event.message
     partition, offset = message.partition, message.offset
-    processed_up_to = statistics.partition(partition).offset
+    # Read once: on RocksDB every read decodes the row again.
+    stats = statistics.partition(partition)
     try:
         customer_event = parse_customer_event(event.key, event.value)
     except InvalidEvent as rejection:
-        if offset <= processed_up_to:
+        if offset <= stats.offset:
             return Outcome.ALREADY_PROCESSED
         log.warning("Rejected %s[%d]@%d: %s", message.topic, partition, offset, rejection.reason)
         await dead_letters.send(message, rejection.reason)
-        statistics.put_partition(partition, statistics.partition(partition).with_rejected(offset))
+        statistics.put_partition(partition, stats.with_rejected(offset))
         return Outcome.REJECTED
-    if offset < processed_up_to:
+    if offset < stats.offset:
         return Outcome.ALREADY_PROCESSED
-    if offset == processed_up_to:
-        finish_event(statistics, partition, offset, customer_event)
+    if offset == stats.offset:
+        finish_event(statistics, partition, offset, customer_event, stats)
         return Outcome.ALREADY_PROCESSED
-    return apply_event(statistics, partition, offset, customer_event)
+    return apply_event(statistics, partition, offset, customer_event, stats)
 
 
 def apply_event(
-    statistics: Statistics, partition: int, offset: int, event: CustomerEvent
+    statistics: Statistics,
+    partition: int,
+    offset: int,
+    event: CustomerEvent,
+    stats: PartitionStats,
 ) -> Outcome:
-    """Apply one valid event. Runs without awaiting: a view never sees half of it."""
-    stats = statistics.partition(partition)
+    """Apply one valid event to ``stats``, the partition's current row.
+
+    Runs without awaiting: a view never sees half of it.
+    """
     stored = statistics.customer(event.customer_id)
     if stored is not None and event.version <= stored.version:
         statistics.put_partition(partition, stats.with_duplicate(offset))
@@ -114,13 +122,20 @@ def apply_event(
     statistics.put_customer(
         event.customer_id, CustomerState.of(event.version, offset, event.profile)
     )
-    if stats.newest_event_time is not None and updated.newest_event_time is not None:
-        prune_windows(statistics, partition, stats.newest_event_time, updated.newest_event_time)
-    count_in_window(statistics, partition, offset, event)
+    newest = max(event_time, stats.newest_event_time or event_time)
+    if stats.newest_event_time is not None:
+        prune_windows(statistics, partition, stats.newest_event_time, newest)
+    count_in_window(statistics, partition, offset, event, newest)
     return Outcome.APPLIED
 
 
-def finish_event(statistics: Statistics, partition: int, offset: int, event: CustomerEvent) -> None:
+def finish_event(
+    statistics: Statistics,
+    partition: int,
+    offset: int,
+    event: CustomerEvent,
+    stats: PartitionStats,
+) -> None:
     """Make the writes that followed the partition row of the event at ``offset``.
 
     Only needed after a crash, for the one event whose partition row was
@@ -136,17 +151,20 @@ def finish_event(statistics: Statistics, partition: int, offset: int, event: Cus
         )
     elif stored.offset != offset:
         return  # it was a duplicate: nothing followed the partition row
-    count_in_window(statistics, partition, offset, event)
+    # The partition row already counts this event, so its newest time is set.
+    count_in_window(statistics, partition, offset, event, stats.newest_event_time or 0.0)
 
 
 def count_in_window(
-    statistics: Statistics, partition: int, offset: int, event: CustomerEvent
+    statistics: Statistics, partition: int, offset: int, event: CustomerEvent, newest: float
 ) -> None:
-    """Count an applied event in its hour window, unless already counted or too old."""
-    newest = statistics.partition(partition).newest_event_time
+    """Count an applied event in its hour window, unless already counted or too old.
+
+    ``newest`` is the partition's newest event time, this event included.
+    """
     event_time = event.occurred_at.timestamp()
     hour = window_start(event_time, HOUR)
-    if newest is not None and hour < retention_cutoff(newest):
+    if hour < retention_cutoff(newest):
         return  # older than anything kept: it would only be pruned again
     metric = METRIC_OF_TYPE[event.type]
     window = statistics.window(partition, metric, hour) or HourWindow(offset=-1)
