@@ -8,9 +8,7 @@ from typing import Any
 from urllib.error import HTTPError
 
 import orjson
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from tests.integration.broker import Broker
 from tests.integration.worker import Worker
 
 READY_TIMEOUT = 90.0
@@ -24,22 +22,6 @@ def readiness(worker: Worker) -> tuple[int, Any]:
             return response.status, orjson.loads(response.read())
     except HTTPError as error:
         return error.code, orjson.loads(error.read())
-
-
-async def create_topic(broker: Broker, name: str, partitions: int = PARTITIONS) -> None:
-    """Create ``name`` before any worker starts.
-
-    A worker that creates its input topic itself can join its group before
-    its consumer's metadata lists the new topic; it then owns none of the
-    topic's partitions until the next metadata refresh (Faust's default: five
-    minutes), and ``/api/ready`` says so. These tests are not about that.
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
-    finally:
-        await admin.close()
 
 
 def start_ready_workers(

@@ -23,8 +23,8 @@ from aiokafka import AIOKafkaProducer
 from playwright.async_api import Page, async_playwright
 
 from tests.events import message
-from tests.integration.broker import REPO_ROOT, Broker
-from tests.integration.ready_workers import create_topic, start_ready_workers
+from tests.integration.broker import REPO_ROOT
+from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -117,14 +117,12 @@ async def data_value(page: Page, test_id: str) -> str | None:
 
 async def test_the_dashboard_shows_produced_events_live(
     worker_factory: Callable[..., Worker],
-    broker: Broker,
     producer: AIOKafkaProducer,
     events_topic: str,
     tmp_path: Path,
     record_property: Callable[[str, object], None],
     chromium: Path,
 ) -> None:
-    await create_topic(broker, events_topic)
     [worker] = start_ready_workers(worker_factory, 1)
     messages, expected = an_hour_of_events()
 

@@ -22,8 +22,7 @@ from schemathesis import GenerationMode
 from app.openapi import OPENAPI_PATH
 from app.stream import STREAM_PATH
 from tests.events import message
-from tests.integration.broker import Broker
-from tests.integration.ready_workers import create_topic, start_ready_workers
+from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker
 
 COUNT_TIMEOUT = 60.0
@@ -58,11 +57,9 @@ def fuzz(base_url: str, mode: GenerationMode) -> int:
 
 async def test_fuzzing_finds_no_server_error_and_no_answer_off_the_document(
     worker_factory: Callable[..., Worker],
-    broker: Broker,
     producer: AIOKafkaProducer,
     events_topic: str,
 ) -> None:
-    await create_topic(broker, events_topic)
     [worker] = start_ready_workers(worker_factory, 1)
     # Some data, so that answers have counts, points and a known customer.
     for index in range(20):

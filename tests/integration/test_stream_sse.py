@@ -13,8 +13,7 @@ from aiokafka import AIOKafkaProducer
 from app.live_stats import Snapshot
 from app.stream import INTERVAL, STREAM_PATH
 from tests.events import DEFAULT_TIME, message
-from tests.integration.broker import Broker
-from tests.integration.ready_workers import create_topic, start_ready_workers
+from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker
 from tests.live_snapshots import ServerSentEvent, apply_delta, parse_events
 
@@ -76,11 +75,9 @@ async def events_of(response: aiohttp.ClientResponse) -> AsyncIterator[ServerSen
 
 async def test_any_worker_streams_all_partitions_and_a_reconnect_starts_with_a_snapshot(
     worker_factory: Callable[..., Worker],
-    broker: Broker,
     producer: AIOKafkaProducer,
     events_topic: str,
 ) -> None:
-    await create_topic(broker, events_topic)
     first, second = start_ready_workers(worker_factory, 2)
     messages, expected = expected_messages()
     timeout = aiohttp.ClientTimeout(total=LIVE_TIMEOUT)
