@@ -21,6 +21,7 @@ from app.local_state import discard_unless_clean, mark_clean_shutdown
 from app.log_format import logging_config
 from app.metrics import declare_metrics
 from app.producer_buffer import DrainingProducerBuffer
+from app.recovery import SeekFirstTableManager
 from app.settings import Settings
 from app.topics import ensure_topics
 from app.views import declare_views
@@ -122,6 +123,8 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         web_tables_enabled=False,
         web_router_enabled=False,
         table_standby_replicas=settings.standby_replicas,
+        # Resumes the input only after seeking it back (see app.recovery).
+        TableManager=SeekFirstTableManager,
         # How soon a worker that died without leaving (kill -9) loses its
         # partitions to the others; Faust's default of 60 s stalls them that long.
         broker_session_timeout=settings.broker_session_timeout,
