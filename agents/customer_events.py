@@ -40,7 +40,7 @@ from models.event_window import (
     HourWindow,
     window_start,
 )
-from models.partition_stats import PartitionStats
+from models.partition_stats import NOTHING_PROCESSED, PartitionStats
 from tables.statistics import Statistics
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,16 @@ async def process(
     partition, offset = message.partition, message.offset
     # Read once: on RocksDB every read decodes the row again.
     stats = statistics.partition(partition)
+    if NOTHING_PROCESSED < stats.offset < offset - 1:
+        # Offsets are dense unless a producer used transactions (their commit
+        # markers take offsets too); otherwise messages were skipped.
+        log.warning(
+            "Offset jump on %s[%d]: last processed %d, now %d",
+            message.topic,
+            partition,
+            stats.offset,
+            offset,
+        )
     try:
         customer_event = parse_customer_event(event.key, event.value)
     except InvalidEvent as rejection:
