@@ -25,20 +25,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+#: Properties tests attach with ``record_property(name, text)`` that the summary lists.
+SUMMARY_SECTIONS = {"recovery": "recovery times", "screenshot": "screenshots"}
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """List the files tests attached with ``record_property("screenshot", path)``."""
-    reports = [report for reports in terminalreporter.stats.values() for report in reports]
-    shots = [
-        str(value)
+    """List what tests attached with ``record_property``: recovery times, screenshots."""
+    reports = [
+        report
+        for reports in terminalreporter.stats.values()
         for report in reports
         if getattr(report, "when", None) == "call"
-        for name, value in getattr(report, "user_properties", ())
-        if name == "screenshot"
     ]
-    if shots:
-        terminalreporter.write_sep("-", "screenshots")
-        for shot in shots:
-            terminalreporter.write_line(shot)
+    for prop, title in SUMMARY_SECTIONS.items():
+        lines = [
+            f"{report.nodeid.split('::')[-1]}: {value}" if prop == "recovery" else str(value)
+            for report in reports
+            for name, value in getattr(report, "user_properties", ())
+            if name == prop
+        ]
+        if lines:
+            terminalreporter.write_sep("-", title)
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ async def test_poison_pills_are_all_dead_lettered(
     producer: AIOKafkaProducer,
     broker: Broker,
     events_topic: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
     clean = random_stream(seed=23, count=VALID, customers=2000, partitions=PARTITIONS, malformed=0)
@@ -33,7 +34,7 @@ async def test_poison_pills_are_all_dead_lettered(
     assert model.rejected == PILLS
 
     took = wait_until_processed(worker, VALID + PILLS, 300.0)
-    print(f"{VALID} events and {PILLS} poison pills processed in {took:.1f}s")
+    record_property("recovery", f"{VALID} events and {PILLS} poison pills processed in {took:.1f}s")
     assert_answers_equal_model(worker, model, PARTITIONS)
 
     dead = await read_topic(broker.bootstrap, f"{events_topic}-dlq", PILLS)

@@ -28,6 +28,7 @@ async def test_broker_restart_during_processing_changes_no_number(
     private_broker: PrivateBroker,  # first: torn down last, after the worker has stopped
     worker_factory: Callable[..., Worker],
     events_topic: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory(OLF_BROKER_URL=private_broker.url)
     stream = random_stream(seed=13, count=EVENTS, customers=4000, partitions=PARTITIONS)
@@ -38,8 +39,10 @@ async def test_broker_restart_during_processing_changes_no_number(
     private_broker.stop()
     await asyncio.sleep(OUTAGE_SECONDS)  # the outage itself: nothing to poll for
     private_broker.start()
-    print(f"broker stopped at {reached} processed, back after {OUTAGE_SECONDS:.0f}s")
+    record_property(
+        "recovery", f"broker stopped at {reached} processed, back after {OUTAGE_SECONDS:.0f}s"
+    )
 
     recovery = wait_until_processed(worker, EVENTS, 600.0)
-    print(f"all processed {recovery:.1f}s after the broker came back")
+    record_property("recovery", f"all processed {recovery:.1f}s after the broker came back")
     assert_answers_equal_model(worker, model, PARTITIONS)

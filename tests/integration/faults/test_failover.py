@@ -25,7 +25,10 @@ PARTITIONS = 8
 
 @pytest.mark.timeout(900)
 async def test_join_then_kill_changes_no_number(
-    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+    worker_factory: Callable[..., Worker],
+    producer: AIOKafkaProducer,
+    events_topic: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     first = worker_factory()
     stream = random_stream(seed=17, count=EVENTS, customers=5000, partitions=PARTITIONS)
@@ -34,12 +37,16 @@ async def test_join_then_kill_changes_no_number(
     wait_until_processed_at_least(first, EVENTS // 5, 300.0)
     second = worker_factory()  # joins: a rebalance hands it half the partitions
     rebalance = wait_until_ready(second, 180.0)
-    print(f"second worker joined; all partitions covered after {rebalance:.1f}s")
+    record_property(
+        "recovery", f"second worker joined; all partitions covered after {rebalance:.1f}s"
+    )
 
     reached = wait_until_processed_at_least(second, EVENTS // 2, 300.0)
     first.stop(signal.SIGKILL)
     failover = wait_until_ready(second, 180.0)
-    print(f"first worker killed at {reached} processed; failover took {failover:.1f}s")
+    record_property(
+        "recovery", f"first worker killed at {reached} processed; failover took {failover:.1f}s"
+    )
 
     wait_until_processed(second, EVENTS, 600.0)
     assert_answers_equal_model(second, model, PARTITIONS)

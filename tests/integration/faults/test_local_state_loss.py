@@ -25,7 +25,10 @@ PARTITIONS = 8
 
 @pytest.mark.timeout(900)
 async def test_restart_without_local_state_changes_no_number(
-    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+    worker_factory: Callable[..., Worker],
+    producer: AIOKafkaProducer,
+    events_topic: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
     stream = random_stream(seed=19, count=EVENTS, customers=4000, partitions=PARTITIONS)
@@ -39,7 +42,10 @@ async def test_restart_without_local_state_changes_no_number(
         shutil.rmtree(directory)  # ...but they are gone
     worker.start()
     recovery = wait_until_ready(worker, 180.0)
-    print(f"stopped at {reached} processed; restored from the changelog in {recovery:.1f}s")
+    record_property(
+        "recovery",
+        f"stopped at {reached} processed; restored from the changelog in {recovery:.1f}s",
+    )
 
     wait_until_processed(worker, EVENTS, 600.0)
     assert_answers_equal_model(worker, model, PARTITIONS)

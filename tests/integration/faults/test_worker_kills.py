@@ -27,7 +27,10 @@ KILLS = 3
 
 @pytest.mark.timeout(1200)
 async def test_three_kills_during_processing_change_no_number(
-    worker_factory: Callable[..., Worker], producer: AIOKafkaProducer, events_topic: str
+    worker_factory: Callable[..., Worker],
+    producer: AIOKafkaProducer,
+    events_topic: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
     stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS)
@@ -40,8 +43,8 @@ async def test_three_kills_during_processing_change_no_number(
         worker.stop(signal.SIGKILL)
         worker.start()
         recovery = wait_until_ready(worker, 180.0)
-        print(f"killed at {reached} processed; recovered in {recovery:.1f}s")
+        record_property("recovery", f"killed at {reached} processed; recovered in {recovery:.1f}s")
 
     remaining = wait_until_processed(worker, EVENTS, 600.0)
-    print(f"finished {remaining:.1f}s after the last recovery")
+    record_property("recovery", f"finished {remaining:.1f}s after the last recovery")
     assert_answers_equal_model(worker, model, PARTITIONS)
