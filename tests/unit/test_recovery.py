@@ -14,7 +14,7 @@ from faust.tables.recovery import Recovery
 from faust.types import TP
 
 from app.factory import Olf
-from app.recovery import SeekFirstRecovery
+from app.recovery import SeekFirstRecovery, SeekFirstTableManager
 
 INPUT = TP("customer-events", 0)
 
@@ -70,6 +70,7 @@ async def test_faust_resumes_the_input_while_delivery_is_open(
 
 async def test_olf_opens_delivery_only_after_the_seek(olf_factory: Callable[..., Olf]) -> None:
     olf = olf_factory()
+    assert isinstance(olf.app.tables, SeekFirstTableManager)
     assert isinstance(olf.app.tables.recovery, SeekFirstRecovery)
     calls = await calls_ending_recovery(olf, SeekFirstRecovery)
     assert calls == [
