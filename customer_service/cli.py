@@ -1,7 +1,8 @@
 """``python -m customer_service serve|migrate|simulate|reconcile``.
 
 Exit codes: 0 success; 1 ``reconcile`` found drift; 2 the command could not
-do its work (bad settings, no database, OLF unreachable, no quiet moment).
+do its work (bad settings, no database, OLF unreachable, no quiet moment,
+interrupted by Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if command == "simulate":
         return _simulate(args, settings)
-    return _run(_reconcile(args, settings))
+    try:
+        return _run(_reconcile(args, settings))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("reconcile: interrupted before it could compare", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,16 +33,27 @@ SKIPPED: Final = {"name": "Lost Event", "email": "lost@example.com", "country": 
 SIGN_UP: Final = {"name": "Later", "country": "NL", "segment": "smb", "status": "active"}
 
 
-async def reconcile(service: CustomerServiceProcess, worker: Worker) -> tuple[int, str]:
-    """Run the command as an operator would; its exit code and output."""
+async def reconcile(
+    service: CustomerServiceProcess,
+    worker: Worker,
+    settle: float = 1.0,
+    terminate_after: float = 0.0,
+) -> tuple[int, str]:
+    """Run the command as an operator would (SIGTERM it after ``terminate_after`` s if set).
+
+    Returns its exit code and output.
+    """
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "customer_service", "reconcile",
-        "--olf-url", worker.base_url, "--wait", "90", "--settle", "1",
+        "--olf-url", worker.base_url, "--wait", "90", "--settle", str(settle),
         cwd=REPO_ROOT,
         env={**os.environ, **service.env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
+    if terminate_after:
+        await asyncio.sleep(terminate_after)
+        process.send_signal(signal.SIGTERM)
     output, _ = await asyncio.wait_for(process.communicate(), RECONCILE_TIMEOUT)
     assert process.returncode is not None
     return process.returncode, output.decode()
@@ -116,3 +128,18 @@ async def test_reconcile_passes_a_clean_run_and_reports_a_skipped_event_as_drift
         ("status", "suspended", -1),
     }, output
     assert (await service_counts(service)).by["country"]["IS"] == 1
+
+
+async def test_reconcile_stopped_by_sigterm_exits_2_with_a_message(
+    customer_service_factory: Callable[..., CustomerServiceProcess],
+    worker_factory: Callable[..., Worker],
+) -> None:
+    service = customer_service_factory()
+    worker = worker_factory()
+
+    # Long enough a settle that the signal lands while it compares.
+    code, output = await reconcile(service, worker, settle=60.0, terminate_after=5.0)
+
+    assert code == 2, output
+    assert "reconcile: interrupted before it could compare" in output, output
+    assert "Traceback" not in output, output
