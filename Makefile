@@ -14,11 +14,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
 
-test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the suite against a real local broker (fault tests: make faults).
-	@bash dev/test.sh -m "not faults"
+test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite (fault tests included) against a real local broker.
+	@bash dev/test.sh
 
-faults: $(STAMP)  ## The fault tests (kill -9, broker restart, failover, lost local state); see README.
-	@bash dev/test.sh -m faults -s
+faults: $(STAMP)  ## Only the fault tests (kill -9, broker restart, failover, lost local state); see README.
+	@bash dev/test.sh -m faults
 
 lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 	$(BIN)/ruff check .
