@@ -124,6 +124,7 @@ async def status(request: web.Request) -> web.Response:
                 "running": relay.running,
                 "connected": relay.connected,
                 "published": relay.published,
+                "pruned": relay.pruned,
                 "failures": relay.failures,
                 "last_error": relay.last_error,
             },

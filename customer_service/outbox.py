@@ -3,7 +3,7 @@
 Rows are written by ``customer_service.customer_store`` in the transaction of
 the change itself. A row is pending until :func:`mark_sent` records the
 broker's acknowledgement; sent rows stay as a record of what was published
-where (partition and offset).
+where (partition and offset) until :func:`prune_sent` deletes them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from customer_service.database import Database
 from customer_service.schema import outbox
@@ -43,7 +43,7 @@ class Acknowledged:
 
 @dataclass(frozen=True, slots=True)
 class OutboxStatus:
-    """Pending events, the oldest one's age, and how many events were ever written."""
+    """Pending events, the oldest one's age, and how many events the outbox holds."""
 
     pending: int
     oldest_pending_at: datetime | None
@@ -122,3 +122,13 @@ async def outbox_status(database: Database) -> OutboxStatus:
             )
         ).one()
     return OutboxStatus(pending=int(row[0]), oldest_pending_at=row[1], events=int(row[2]))
+
+
+async def prune_sent(database: Database, sent_before: datetime) -> int:
+    """Delete the events acknowledged before ``sent_before``; return how many.
+
+    Pending events are never deleted, whatever their age.
+    """
+    async with database.write() as connection:
+        result = await connection.execute(delete(outbox).where(outbox.c.sent_at < sent_before))
+    return int(result.rowcount)

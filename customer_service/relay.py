@@ -15,6 +15,10 @@ Guarantees (README, "Outbox guarantees"):
 - **Outages are waited out.** Any failure (broker down, timeout, database
   busy) drops the producer and retries with exponential backoff; the API
   keeps accepting changes meanwhile.
+- **Sent events are pruned.** When idle, at most every
+  :data:`PRUNE_INTERVAL` seconds, the relay deletes the events acknowledged
+  more than ``outbox_retention`` seconds ago (0: never), so the outbox does
+  not grow without end.
 """
 
 from __future__ import annotations
@@ -22,17 +26,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol
 
 from aiokafka import AIOKafkaProducer
 
 from customer_service.database import Database
-from customer_service.outbox import Acknowledged, OutboxEntry, mark_sent, next_batch
+from customer_service.outbox import (
+    Acknowledged,
+    OutboxEntry,
+    mark_sent,
+    next_batch,
+    prune_sent,
+)
 from customer_service.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between two prunings of sent events.
+PRUNE_INTERVAL: Final = 60.0
 
 
 class Publisher(Protocol):
@@ -135,6 +150,7 @@ class RelayState:
     running: bool = False
     connected: bool = False
     published: int = 0
+    pruned: int = 0
     failures: int = 0
     last_error: str | None = None
 
@@ -153,6 +169,8 @@ class OutboxRelay:
         self._backoff_initial = settings.relay_backoff_initial
         self._backoff_max = settings.relay_backoff_max
         self._poll_interval = settings.relay_poll_interval
+        self._retention = settings.outbox_retention
+        self._last_prune: float | None = None
         self._new_publisher = publisher_factory or (lambda: KafkaPublisher(settings))
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -181,6 +199,7 @@ class OutboxRelay:
                         self.state.connected = True
                         logger.info("relay connected to the broker")
                     if await self.publish_round(publisher) == 0:
+                        await self.prune_if_due()
                         await _wait(self._wake, self._poll_interval)
                     backoff = self._backoff_initial
                 except Exception as exc:
@@ -220,6 +239,24 @@ class OutboxRelay:
                 f"{len(failures)} of {len(entries)} events not acknowledged: {failures[0]!r}"
             )
         return len(entries)
+
+    async def prune_if_due(self) -> int:
+        """Delete the sent events older than the retention, unless pruned recently.
+
+        Returns how many were deleted.
+        """
+        now = time.monotonic()
+        if not self._retention or (
+            self._last_prune is not None and now - self._last_prune < PRUNE_INTERVAL
+        ):
+            return 0
+        self._last_prune = now
+        cutoff = datetime.now(UTC) - timedelta(seconds=self._retention)
+        pruned = await prune_sent(self._database, cutoff)
+        self.state.pruned += pruned
+        if pruned:
+            logger.info("relay: pruned %d events sent before %s", pruned, cutoff.isoformat())
+        return pruned
 
 
 class RelayError(RuntimeError):

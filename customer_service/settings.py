@@ -37,6 +37,7 @@ class Settings:
     relay_backoff_max: float = 10.0
     relay_poll_interval: float = 1.0
     relay_request_timeout: float = 15.0
+    outbox_retention: float = 7 * 24 * 3600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +75,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_var_name(name)} must be > 0")
+        if self.outbox_retention < 0:
+            raise SettingsError(f"{env_var_name('outbox_retention')} must be >= 0")
         if self.relay_backoff_max < self.relay_backoff_initial:
             raise SettingsError(
                 f"{env_var_name('relay_backoff_max')} must be >= "
@@ -136,4 +139,5 @@ _CONVERTERS: Final[dict[str, Callable[[str], object]]] = {
     "relay_backoff_max": _seconds,
     "relay_poll_interval": _seconds,
     "relay_request_timeout": _seconds,
+    "outbox_retention": _seconds,
 }

@@ -11,10 +11,11 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from customer_service.customer_store import CustomerStore
 from customer_service.database import Database
@@ -264,3 +265,51 @@ async def wait_for(condition: Callable[[], bool], what: str, within: float = 10.
                 await asyncio.sleep(0.01)
     except TimeoutError:
         raise AssertionError(f"timed out after {within}s waiting for {what}") from None
+
+
+async def sent_ago(store: CustomerStore, ages: dict[str, timedelta]) -> None:
+    """Backdate the sent time of each customer's events by its age."""
+    async with store.database.write() as connection:
+        for customer_id, age in ages.items():
+            await connection.execute(
+                update(outbox)
+                .where(outbox.c.customer_id == customer_id)
+                .values(sent_at=datetime.now(UTC) - age)
+            )
+
+
+async def outbox_customers(store: CustomerStore) -> list[str]:
+    async with store.database.read() as connection:
+        rows = await connection.execute(select(outbox.c.customer_id).order_by(outbox.c.id))
+        return [row.customer_id for row in rows]
+
+
+async def test_sent_events_past_the_retention_are_pruned_and_pending_ones_kept(
+    store: CustomerStore, settings: Settings
+) -> None:
+    old, recent = await store.create(NEW), await store.create(NEW)
+    relay = OutboxRelay(store.database, relay_settings(settings, outbox_retention=3600.0))
+    await drain(relay, RecordingPublisher())
+    await sent_ago(store, {old.customer_id: timedelta(hours=2), recent.customer_id: timedelta(0)})
+    pending = await store.create(NEW)  # never sent: kept whatever its age
+
+    assert await relay.prune_if_due() == 1
+    assert await outbox_customers(store) == [recent.customer_id, pending.customer_id]
+    assert relay.state.pruned == 1
+
+
+async def test_pruning_waits_for_its_interval_and_retention_0_keeps_everything(
+    store: CustomerStore, settings: Settings
+) -> None:
+    first, second = await store.create(NEW), await store.create(NEW)
+    relay = OutboxRelay(store.database, relay_settings(settings, outbox_retention=3600.0))
+    await drain(relay, RecordingPublisher())
+    await sent_ago(store, {first.customer_id: timedelta(hours=2)})
+    assert await relay.prune_if_due() == 1
+    await sent_ago(store, {second.customer_id: timedelta(hours=2)})
+
+    assert await relay.prune_if_due() == 0, "pruned again within PRUNE_INTERVAL"
+
+    keeping = OutboxRelay(store.database, relay_settings(settings, outbox_retention=0.0))
+    assert await keeping.prune_if_due() == 0
+    assert await outbox_customers(store) == [second.customer_id]

@@ -39,6 +39,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         "CUSTOMER_SERVICE_RELAY_BACKOFF_MAX": "3",
         "CUSTOMER_SERVICE_RELAY_POLL_INTERVAL": "0.5",
         "CUSTOMER_SERVICE_RELAY_REQUEST_TIMEOUT": "5",
+        "CUSTOMER_SERVICE_OUTBOX_RETENTION": "0",
     }
 
     settings = Settings.from_env(env)
@@ -57,6 +58,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         relay_backoff_max=3.0,
         relay_poll_interval=0.5,
         relay_request_timeout=5.0,
+        outbox_retention=0.0,
     )
     assert settings.bootstrap_servers == "k1:9092,k2:9093"
     assert set(env) == {env_var_name(field.name) for field in fields(Settings)}
@@ -71,6 +73,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         ("TOKEN", "  ", "TOKEN='  ' is not valid: must not be empty"),
         ("RELAY_BATCH_SIZE", "0", "RELAY_BATCH_SIZE must be >= 1"),
         ("RELAY_POLL_INTERVAL", "0", "RELAY_POLL_INTERVAL must be > 0"),
+        ("OUTBOX_RETENTION", "-1", "OUTBOX_RETENTION must be >= 0"),
         ("RELAY_BACKOFF_MAX", "0.1", "RELAY_BACKOFF_MAX must be >= CUSTOMER_SERVICE_RELAY_BACKOFF"),
     ],
 )
