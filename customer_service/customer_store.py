@@ -23,6 +23,9 @@ from customer_service.database import Database
 from customer_service.pagination import encode_cursor
 from customer_service.schema import customers, outbox
 
+#: Name and e-mail of a deleted customer.
+ERASED: Final = ""
+
 #: The dimensions OLF counts customers by.
 DIMENSIONS: Final = ("country", "segment", "status")
 
@@ -115,13 +118,22 @@ class CustomerStore:
     async def delete(self, customer_id: str) -> Customer:
         """Delete a customer: its row stays, marked deleted, with a new version.
 
+        The row keeps what OLF counts by (country, segment, status) but not the
+        person: name and e-mail are erased. Events sent before still carry them
+        until the relay prunes them (``outbox_retention``).
+
         Raises:
             CustomerNotFound: unknown or already deleted.
         """
         async with self.database.write() as connection:
             current = await _locked(connection, customer_id)
             customer = replace(
-                current, version=current.version + 1, deleted=True, updated_at=datetime.now(UTC)
+                current,
+                name=ERASED,
+                email=ERASED,
+                version=current.version + 1,
+                deleted=True,
+                updated_at=datetime.now(UTC),
             )
             await _save(connection, customer)
             await _append_event(connection, customer, DELETED)

@@ -43,7 +43,7 @@ async def test_concurrent_changes_of_one_customer_get_consecutive_versions(
     assert (await store.get(created.customer_id)).version == 21
 
 
-async def test_a_delete_keeps_the_row_and_its_version_but_not_the_customer(
+async def test_a_delete_keeps_the_row_and_its_version_but_erases_the_person(
     store: CustomerStore,
 ) -> None:
     created = await store.create(NEW)
@@ -55,6 +55,7 @@ async def test_a_delete_keeps_the_row_and_its_version_but_not_the_customer(
     async with store.database.read() as connection:
         row = (await connection.execute(select(customers))).one()
     assert (row.version, row.deleted, row.country) == (3, True, "DE")
+    assert (row.name, row.email) == ("", ""), "a deleted customer's person stays on record"
     assert await outbox_versions(store, created.customer_id) == [1, 2, 3]
     with pytest.raises(CustomerNotFound):
         await store.get(created.customer_id)
