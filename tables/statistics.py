@@ -67,9 +67,6 @@ class Statistics:
         stats: PartitionStats | None = self.table.get(_partition_key(partition))
         return stats if stats is not None else PartitionStats()
 
-    def has_partition(self, partition: int) -> bool:
-        return _partition_key(partition) in self.table
-
     def put_partition(self, partition: int, stats: PartitionStats) -> None:
         self.table[_partition_key(partition)] = stats
 
