@@ -14,11 +14,10 @@ TEST_KAFKA_PORT = int(os.environ.get("OLF_TEST_KAFKA_PORT", "19092"))
 
 
 @dataclass(frozen=True, slots=True)
-class Broker:
-    """A running broker: where clients connect and whether these tests started it."""
+class BrokerAddress:
+    """Where clients reach a local test broker."""
 
     port: int
-    started_here: bool
 
     @property
     def bootstrap(self) -> str:
@@ -27,6 +26,13 @@ class Broker:
     @property
     def url(self) -> str:
         return f"kafka://{self.bootstrap}"
+
+
+@dataclass(frozen=True, slots=True)
+class Broker(BrokerAddress):
+    """A running broker, and whether these tests started it."""
+
+    started_here: bool
 
 
 def kafka_script(command: str, port: int) -> subprocess.CompletedProcess[str]:
@@ -64,24 +70,14 @@ def stop_broker(broker: Broker) -> None:
         kafka_script("stop", broker.port)
 
 
-class PrivateBroker:
+@dataclass(frozen=True, slots=True)
+class PrivateBroker(BrokerAddress):
     """A broker of one test's own, on its own ports, that the test may stop and start.
 
     For tests that take the broker away (outages, restarts) without
     disturbing the session broker other tests share. Its data lives in
     ``.local/kafka/data-<port>`` and is deleted when the test ends.
     """
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"kafka://{self.bootstrap}"
 
     def start(self) -> None:
         started = kafka_script("start", self.port)

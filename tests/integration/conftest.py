@@ -39,7 +39,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     ]
     for prop, title in SUMMARY_SECTIONS.items():
         lines = [
-            f"{report.nodeid.split('::')[-1]}: {value}" if prop == "recovery" else str(value)
+            f"{report.nodeid.split('::')[-1]}: {value}"
             for report in reports
             for name, value in getattr(report, "user_properties", ())
             if name == prop
