@@ -16,6 +16,7 @@ again, with the same source headers, which identify it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Final, Protocol
 
 from faust.types import TopicT
@@ -30,8 +31,8 @@ OFFSET_HEADER: Final = "olf.source.offset"
 class DeadLetters(Protocol):
     """Somewhere to put rejected messages."""
 
-    async def send(self, message: Message, reason: str) -> None:
-        """Store ``message`` with ``reason``; return once it is durable."""
+    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
+        """Queue ``message`` with ``reason``; the result completes once it is durable."""
 
 
 def dead_letter_headers(message: Message, reason: str) -> list[tuple[str, bytes]]:
@@ -50,14 +51,14 @@ class KafkaDeadLetters:
     def __init__(self, topic: TopicT) -> None:
         self.topic = topic
 
-    async def send(self, message: Message, reason: str) -> None:
+    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
         # force=True: publish now, not when the source offset is committed.
-        # The rejection is only recorded after the broker has the dead letter,
-        # so a crash in between re-sends it instead of losing it.
-        pending = await self.topic.send(
+        # The checkpoint that records the rejection waits for the returned
+        # future, so a crash before it re-sends the letter instead of losing it.
+        pending: Awaitable[object] = await self.topic.send(
             key=message.key,
             value=message.value,
             headers=dead_letter_headers(message, reason),
             force=True,
         )
-        await pending
+        return pending

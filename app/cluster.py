@@ -139,7 +139,7 @@ class Cluster:
         found = [self.statistics.customer(customer_id)]
         path = CUSTOMER_PATH + customer_id
         answers = await asyncio.gather(*(self._get(url + path, {}) for url in self._peer_urls()))
-        found.extend(CustomerState(**answer["state"]) for answer in answers if answer)
+        found.extend(CustomerState.from_json(answer["state"]) for answer in answers if answer)
         known = [state for state in found if state is not None]
         return max(known, key=lambda state: state.version) if known else None
 

@@ -11,36 +11,43 @@ from pathlib import Path
 
 import faust
 from faust.types import AgentT, TopicT
-from faust.types.transports import ProducerT
+from faust.types.transports import ConsumerT, ProducerT
 
 from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
 from app.cluster import Cluster
 from app.http_policy import cors_options
-from app.local_state import discard_unless_clean, mark_clean_shutdown
 from app.log_format import logging_config
 from app.metrics import declare_metrics
-from app.producer_buffer import DrainingProducerBuffer
-from app.recovery import SeekFirstTableManager
 from app.settings import Settings
-from app.topics import ensure_topics
 from app.views import declare_views
 from app.web_server import declare_web_server
+from app.workarounds.batch_delivery import BatchingConsumer
+from app.workarounds.producer_buffer import DrainingProducerBuffer
+from app.workarounds.recovery import SeekFirstTableManager
+from app.workarounds.topics import bootstrap_servers, ensure_topics
+from models.message_batch import MessageBatch
+from tables.checkpoint import ChangelogWriter, Checkpointer
 from tables.statistics import Statistics, declare_statistics_table
+
+#: A partition with this many changed rows is checkpointed at once, so that
+#: its checkpoint record (which carries them all) stays a few MiB at most.
+CHECKPOINT_MAX_ROWS = 20_000
+#: Largest changelog message the changelog topic accepts (a checkpoint record).
+CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20
 
 
 class OlfApp(faust.App):
-    """The Faust app, guarding its local state directory across restarts."""
+    """The Faust app, with OLF's consumer, checkpoints and topic creation."""
 
     #: Topics OLF reads or writes and creates if missing (set by create_olf).
     own_topics: tuple[TopicT, ...] = ()
+    #: Makes the statistics durable before each commit (set by create_olf).
+    checkpointer: Checkpointer | None = None
 
     async def on_first_start(self) -> None:
-        # Blocking file work is fine here: it runs once, before any table is
-        # opened or any stream consumed.
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
-        discard_unless_clean(Path(self.conf.appdir), Path(self.conf.tabledir))
         if self.own_topics:
             await ensure_topics(
                 self.conf.broker,
@@ -48,12 +55,27 @@ class OlfApp(faust.App):
                 self.conf.topic_partitions,
                 self.conf.topic_replication_factor,
             )
+        if self.checkpointer is not None:
+            await self.checkpointer.writer.start()
         await super().on_first_start()
+
+    def _new_consumer(self) -> ConsumerT:
+        consumer = BatchingConsumer(
+            self.transport,
+            callback=self.topics.on_message,
+            on_partitions_revoked=self._on_partitions_revoked,
+            on_partitions_assigned=self._on_partitions_assigned,
+            beacon=self.beacon,
+            loop=self.transport.loop,
+        )
+        if self.checkpointer is not None:
+            consumer.before_commit = self.checkpointer.checkpoint
+        return consumer
 
     def _new_producer(self) -> ProducerT:
         producer = super()._new_producer()
         # Replaced before the producer starts, which is when it adds its buffer
-        # as a dependency (see app.producer_buffer for the bug this avoids).
+        # as a dependency (see app.workarounds.producer_buffer for the bug this avoids).
         buffer = DrainingProducerBuffer(loop=producer.loop, beacon=producer.beacon)
         buffer.app = self
         producer.buffer = buffer
@@ -61,10 +83,9 @@ class OlfApp(faust.App):
 
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
-        # Reached after the tables closed and the producer flushed its changelog
-        # writes; a crash or kill never gets here, so the marker is never stale.
-        if not self._crashed.is_set():
-            mark_clean_shutdown(Path(self.conf.appdir))
+        # After the consumer's last commit, which ran the last checkpoint.
+        if self.checkpointer is not None:
+            await self.checkpointer.writer.stop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +93,9 @@ class Olf:
     """An OLF app and handles to what it declared."""
 
     app: faust.App
-    customer_events: TopicT
-    dead_letter_topic: TopicT
     statistics: Statistics
     cluster: Cluster
-    apply_customer_events: AgentT[bytes]
+    apply_customer_events: AgentT[MessageBatch]
 
 
 def dead_letter_topic_name(events_topic: str) -> str:
@@ -123,11 +142,14 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         web_tables_enabled=False,
         web_router_enabled=False,
         table_standby_replicas=settings.standby_replicas,
-        # Resumes the input only after seeking it back (see app.recovery).
+        # Resumes the input only after seeking it back (see app.workarounds.recovery).
         TableManager=SeekFirstTableManager,
         # How soon a worker that died without leaving (kill -9) loses its
         # partitions to the others; Faust's default of 60 s stalls them that long.
         broker_session_timeout=settings.broker_session_timeout,
+        # Each commit is preceded by a checkpoint (see tables.checkpoint).
+        broker_commit_interval=settings.checkpoint_interval,
+        broker_max_poll_records=settings.batch_size,
         logging_config=logging_config(settings.log_format),
     )
     customer_events = raw_topic(app, settings.customer_events_topic, settings.topic_partitions)
@@ -135,19 +157,29 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         app, dead_letter_topic_name(settings.customer_events_topic), settings.topic_partitions
     )
     app.own_topics = (customer_events, dead_letter_topic)
-    statistics = Statistics(declare_statistics_table(app, settings.topic_partitions))
+    table = declare_statistics_table(
+        app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
+    )
+    statistics = Statistics(table)
+    app.checkpointer = Checkpointer(
+        statistics,
+        ChangelogWriter(bootstrap_servers(app.conf.broker), table.changelog_topic.get_topic_name()),
+        ack=lambda message: app.consumer.ack(message),
+    )
+
+    async def checkpoint_if_large(pending_rows: int) -> None:
+        if pending_rows >= CHECKPOINT_MAX_ROWS:
+            await app.consumer.commit()
+
     agent = declare_customer_events_agent(
-        app, customer_events, statistics, dead_letters or KafkaDeadLetters(dead_letter_topic)
+        app,
+        customer_events,
+        statistics,
+        dead_letters or KafkaDeadLetters(dead_letter_topic),
+        checkpoint_due=checkpoint_if_large,
     )
     cluster = Cluster(app, statistics, settings.customer_events_topic, settings.topic_partitions)
     declare_views(app, cluster)
     declare_metrics(app, cluster)
     declare_web_server(app, cluster)
-    return Olf(
-        app=app,
-        customer_events=customer_events,
-        dead_letter_topic=dead_letter_topic,
-        statistics=statistics,
-        cluster=cluster,
-        apply_customer_events=agent,
-    )
+    return Olf(app=app, statistics=statistics, cluster=cluster, apply_customer_events=agent)

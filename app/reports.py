@@ -49,7 +49,7 @@ class PartitionReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "stats": self.stats.asdict(),
+            "stats": self.stats.to_json(),
             "lag": self.lag,
             "points": {str(start): count for start, count in self.points.items()},
         }
@@ -57,7 +57,7 @@ class PartitionReport:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PartitionReport:
         return cls(
-            stats=PartitionStats(**data["stats"]),
+            stats=PartitionStats.from_json(data["stats"]),
             lag=int(data["lag"]),
             points={int(start): int(count) for start, count in data["points"].items()},
         )

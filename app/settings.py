@@ -37,6 +37,10 @@ class Settings:
     customer_events_topic: str = "customer-events"
     standby_replicas: int = 1
     broker_session_timeout: float = 10.0
+    #: Seconds between checkpoints (changelog writes, then input offset commits).
+    checkpoint_interval: float = 5.0
+    #: Most input messages the consumer hands the agent at once.
+    batch_size: int = 2000
     log_format: str = "text"
     #: Comma-separated origins whose pages may read the API ("*": any); empty: none.
     cors_origins: str = ""
@@ -80,6 +84,10 @@ class Settings:
         if self.broker_session_timeout < 6:
             # Faust heartbeats every 3 s; a session must outlast two of them.
             raise SettingsError(f"{env_var_name('broker_session_timeout')} must be >= 6 seconds")
+        if self.checkpoint_interval <= 0:
+            raise SettingsError(f"{env_var_name('checkpoint_interval')} must be > 0 seconds")
+        if self.batch_size < 1:
+            raise SettingsError(f"{env_var_name('batch_size')} must be >= 1")
         if self.standby_replicas < 0:
             raise SettingsError(f"{env_var_name('standby_replicas')} must be >= 0")
         if self.log_format not in LOG_FORMATS:
@@ -126,6 +134,8 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "customer_events_topic": _non_empty,
     "standby_replicas": _integer,
     "broker_session_timeout": float,
+    "checkpoint_interval": float,
+    "batch_size": _integer,
     "log_format": _non_empty,
     "cors_origins": _stripped,
 }

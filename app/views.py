@@ -181,4 +181,4 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
             state = cluster.statistics.customer(customer_id)
             if state is None:
                 return self.not_found(f"no customer {customer_id!r} on this worker")
-            return self.json({"state": state.asdict()})
+            return self.json({"state": state.to_json()})

@@ -2,41 +2,72 @@
 
 from __future__ import annotations
 
-import faust
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 from models.customer_event import CustomerProfile
 
 
-class CustomerState(faust.Record, serializer="json"):
+@dataclass(frozen=True, slots=True)
+class CustomerState:
     """Latest applied state of one customer; a deleted one is a tombstone.
 
     A tombstone keeps only the version, so a replayed or late older event
-    stays a duplicate after the delete. ``offset`` is the input offset of the
-    event that produced this state (see :mod:`tables.statistics` for why).
+    stays a duplicate after the delete.
     """
 
     version: int
-    offset: int
-    country: str | None = None
-    segment: str | None = None
-    status: str | None = None
-
-    @classmethod
-    def of(cls, version: int, offset: int, profile: CustomerProfile | None) -> CustomerState:
-        """State after applying the event at ``offset`` (``profile`` None: deleted)."""
-        if profile is None:
-            return cls(version=version, offset=offset)
-        return cls(
-            version=version,
-            offset=offset,
-            country=profile.country,
-            segment=profile.segment,
-            status=profile.status,
-        )
+    profile: CustomerProfile | None
 
     @property
-    def profile(self) -> CustomerProfile | None:
-        """The counted attributes, or None for a deleted customer."""
-        if self.country is None or self.segment is None or self.status is None:
-            return None
-        return CustomerProfile(self.country, self.segment, self.status)
+    def country(self) -> str | None:
+        return None if self.profile is None else self.profile.country
+
+    @property
+    def segment(self) -> str | None:
+        return None if self.profile is None else self.profile.segment
+
+    @property
+    def status(self) -> str | None:
+        return None if self.profile is None else self.profile.status
+
+    def encode(self) -> bytes:
+        """The stored row: ``[version, country, segment, status]``, ``[version]`` if deleted."""
+        if self.profile is None:
+            return orjson.dumps([self.version])
+        profile = self.profile
+        return orjson.dumps([self.version, profile.country, profile.segment, profile.status])
+
+    @classmethod
+    def decode(cls, row: bytes) -> CustomerState:
+        """The inverse of :meth:`encode`."""
+        return cls.from_row(orjson.loads(row))
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> CustomerState:
+        """A state from a decoded stored row (see :meth:`encode`)."""
+        if len(row) == 1:
+            return cls(int(row[0]), None)
+        version, country, segment, status = row
+        return cls(int(version), CustomerProfile(country, segment, status))
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as the workers' internal API sends it."""
+        return {
+            "version": self.version,
+            "country": self.country,
+            "segment": self.segment,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CustomerState:
+        """The inverse of :meth:`to_json`."""
+        if data["country"] is None:
+            return cls(int(data["version"]), None)
+        return cls(
+            int(data["version"]),
+            CustomerProfile(data["country"], data["segment"], data["status"]),
+        )

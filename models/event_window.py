@@ -6,9 +6,10 @@ one row for both the 1-minute and the 1-hour series.
 
 from __future__ import annotations
 
-from typing import Final, cast
+from dataclasses import dataclass, field
+from typing import Final
 
-import faust
+import orjson
 
 from models.customer_event import CREATED, DELETED, UPDATED
 
@@ -28,21 +29,39 @@ def window_start(epoch_seconds: float, size: int) -> int:
     return int(epoch_seconds // size) * size
 
 
-class HourWindow(faust.Record, serializer="json"):
+def retention_cutoff(newest_event_time: float) -> int:
+    """Start of the oldest hour window kept, given a partition's newest event time."""
+    return window_start(newest_event_time, HOUR) - (HOUR_WINDOWS_KEPT - 1) * HOUR
+
+
+@dataclass(slots=True)
+class HourWindow:
     """Applied events of one metric in one hour of one partition.
 
-    ``minutes`` maps the minute's start (epoch seconds, as a string: JSON keys
-    are strings) to its count. ``offset`` is the input offset of the last
-    event counted here.
+    ``minutes`` maps each minute's start (epoch seconds) to its count.
     """
 
-    offset: int
     count: int = 0
-    minutes: dict[str, int] = {}  # noqa: RUF012  (never mutated in place)
+    minutes: dict[int, int] = field(default_factory=dict)
 
-    def with_event(self, offset: int, epoch_seconds: float) -> HourWindow:
-        """This window after counting the event at ``offset`` that occurred then."""
-        minute = str(window_start(epoch_seconds, MINUTE))
-        minutes = dict(self.minutes)
-        minutes[minute] = minutes.get(minute, 0) + 1
-        return cast(HourWindow, self.derive(offset=offset, count=self.count + 1, minutes=minutes))
+    def copy(self) -> HourWindow:
+        """A copy to change, sharing nothing mutable with this one."""
+        return HourWindow(self.count, dict(self.minutes))
+
+    def add_event(self, epoch_seconds: float) -> None:
+        """Count one event that occurred at ``epoch_seconds`` (within this hour)."""
+        minute = window_start(epoch_seconds, MINUTE)
+        self.minutes[minute] = self.minutes.get(minute, 0) + 1
+        self.count += 1
+
+    def encode(self) -> bytes:
+        """The stored row: ``{"count": n, "minutes": {"<minute start>": n}}``."""
+        return orjson.dumps(
+            {"count": self.count, "minutes": self.minutes}, option=orjson.OPT_NON_STR_KEYS
+        )
+
+    @classmethod
+    def decode(cls, row: bytes) -> HourWindow:
+        """The inverse of :meth:`encode`."""
+        data = orjson.loads(row)
+        return cls(int(data["count"]), {int(minute): n for minute, n in data["minutes"].items()})

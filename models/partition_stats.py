@@ -8,30 +8,42 @@ picture is the sum over partitions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final, cast
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-import faust
+import orjson
 
 from models.customer_event import CustomerProfile
 
 DIMENSIONS: Final = ("country", "segment", "status")
 #: ``offset`` of a partition that has processed nothing yet.
 NOTHING_PROCESSED: Final = -1
+#: Version of the stored row layout (see :mod:`tables.rows`); older layouts are refused.
+ROW_FORMAT: Final = 2
 
 
-class PartitionStats(faust.Record, serializer="json"):
+class UnknownRowFormat(ValueError):
+    """A stored row was written in a layout this version of OLF cannot read."""
+
+
+@dataclass(slots=True)
+class PartitionStats:
     """Counts over the customers of one partition, plus event outcome counters.
 
     ``offset`` is the input offset of the last message processed (applied,
     duplicate or rejected); ``newest_event_time`` the largest ``occurred_at``
     (epoch seconds) of an applied event.
+
+    The agent changes a :meth:`copy` while it processes a batch and then
+    publishes it; a published object is never changed again, so a reader
+    holding one sees one consistent moment.
     """
 
     offset: int = NOTHING_PROCESSED
     total: int = 0
-    by_country: dict[str, int] = {}  # noqa: RUF012  (never mutated in place)
-    by_segment: dict[str, int] = {}  # noqa: RUF012
-    by_status: dict[str, int] = {}  # noqa: RUF012
+    by_country: dict[str, int] = field(default_factory=dict)
+    by_segment: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
@@ -45,52 +57,108 @@ class PartitionStats(faust.Record, serializer="json"):
             "status": self.by_status,
         }[dimension]
 
-    def with_applied(
+    def copy(self) -> PartitionStats:
+        """A copy to change, sharing nothing mutable with this one."""
+        return PartitionStats(
+            offset=self.offset,
+            total=self.total,
+            by_country=dict(self.by_country),
+            by_segment=dict(self.by_segment),
+            by_status=dict(self.by_status),
+            applied=self.applied,
+            duplicates=self.duplicates,
+            rejected=self.rejected,
+            newest_event_time=self.newest_event_time,
+        )
+
+    def count_applied(
         self,
         offset: int,
         event_time: float,
         before: CustomerProfile | None,
         after: CustomerProfile | None,
-    ) -> PartitionStats:
-        """Stats after the event at ``offset`` moved a customer from ``before`` to ``after``.
+    ) -> None:
+        """Count the event at ``offset`` that moved a customer from ``before`` to ``after``.
 
         None stands for "not an existing customer" (unknown or deleted).
         Buckets that drop to zero disappear.
         """
-        by_country, by_segment, by_status = (
-            dict(self.by_country),
-            dict(self.by_segment),
-            dict(self.by_status),
-        )
-        total = self.total
-        for profile, step in ((before, -1), (after, +1)):
-            if profile is None:
-                continue
-            total += step
-            _add(by_country, profile.country, step)
-            _add(by_segment, profile.segment, step)
-            _add(by_status, profile.status, step)
-        newest = event_time if self.newest_event_time is None else self.newest_event_time
-        return cast(
-            PartitionStats,
-            self.derive(
-                offset=offset,
-                total=total,
-                by_country=by_country,
-                by_segment=by_segment,
-                by_status=by_status,
-                applied=self.applied + 1,
-                newest_event_time=max(newest, event_time),
-            ),
+        if before is not None:
+            self.total -= 1
+            _add(self.by_country, before.country, -1)
+            _add(self.by_segment, before.segment, -1)
+            _add(self.by_status, before.status, -1)
+        if after is not None:
+            self.total += 1
+            _add(self.by_country, after.country, 1)
+            _add(self.by_segment, after.segment, 1)
+            _add(self.by_status, after.status, 1)
+        self.offset = offset
+        self.applied += 1
+        if self.newest_event_time is None or event_time > self.newest_event_time:
+            self.newest_event_time = event_time
+
+    def count_duplicate(self, offset: int) -> None:
+        """Count an event that changed nothing (version not newer)."""
+        self.offset = offset
+        self.duplicates += 1
+
+    def count_rejected(self, offset: int) -> None:
+        """Count a message that broke the contract."""
+        self.offset = offset
+        self.rejected += 1
+
+    def to_json(self) -> dict[str, Any]:
+        """All fields, as stored and as the workers' internal API sends them."""
+        return {
+            "offset": self.offset,
+            "total": self.total,
+            "by_country": self.by_country,
+            "by_segment": self.by_segment,
+            "by_status": self.by_status,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "newest_event_time": self.newest_event_time,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PartitionStats:
+        """The inverse of :meth:`to_json`; unknown keys are ignored."""
+        return cls(
+            offset=int(data["offset"]),
+            total=int(data["total"]),
+            by_country=dict(data["by_country"]),
+            by_segment=dict(data["by_segment"]),
+            by_status=dict(data["by_status"]),
+            applied=int(data["applied"]),
+            duplicates=int(data["duplicates"]),
+            rejected=int(data["rejected"]),
+            newest_event_time=data["newest_event_time"],
         )
 
-    def with_duplicate(self, offset: int) -> PartitionStats:
-        """Stats after an event that changed nothing (version not newer)."""
-        return cast(PartitionStats, self.derive(offset=offset, duplicates=self.duplicates + 1))
+    def encode(self) -> bytes:
+        """The stored row, marked with :data:`ROW_FORMAT`."""
+        return orjson.dumps({"format": ROW_FORMAT, **self.to_json()})
 
-    def with_rejected(self, offset: int) -> PartitionStats:
-        """Stats after a message that broke the contract."""
-        return cast(PartitionStats, self.derive(offset=offset, rejected=self.rejected + 1))
+    @classmethod
+    def decode(cls, row: bytes) -> PartitionStats:
+        """The inverse of :meth:`encode`.
+
+        Raises:
+            UnknownRowFormat: the row was written by an OLF with another layout.
+        """
+        return cls.from_row(orjson.loads(row))
+
+    @classmethod
+    def from_row(cls, data: Mapping[str, Any]) -> PartitionStats:
+        """Stats from a decoded stored row (see :meth:`encode`)."""
+        if data.get("format") != ROW_FORMAT:
+            raise UnknownRowFormat(
+                f"stored statistics have row format {data.get('format', 1)!r}, this OLF reads"
+                f" {ROW_FORMAT}: run it with a new OLF_APP_ID (or `make clean` on a laptop)"
+            )
+        return cls.from_json(data)
 
 
 def merge_counts(partials: Iterable[Mapping[str, int]]) -> dict[str, int]:

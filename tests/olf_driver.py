@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +11,10 @@ from faust.types.tuples import Message
 
 from app.factory import Olf
 from app.reports import ClusterView, Series, partition_report
+from models.message_batch import MessageBatch
 from tests.reference_model import Sent
+
+TOPIC = "customer-events"
 
 
 @dataclass
@@ -18,27 +23,83 @@ class RecordingDeadLetters:
 
     records: list[tuple[Message, str]] = field(default_factory=list)
 
-    async def send(self, message: Message, reason: str) -> None:
+    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
         self.records.append((message, reason))
+        done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
 
     def as_tuples(self) -> list[tuple[int, int, bytes | None, bytes | None]]:
         """(partition, offset, key, value) of each dead letter, in order."""
         return [(m.partition, m.offset, m.key, m.value) for m, _ in self.records]
 
 
-async def put(agent: Any, key: bytes | None, value: bytes, partition: int) -> str:
-    """Put one message through a test_context agent and return its outcome.
+def message_at(partition: int, offset: int, key: bytes | None, value: bytes) -> Message:
+    """An input message as the consumer would deliver it."""
+    return Message(
+        topic=TOPIC,
+        partition=partition,
+        offset=offset,
+        timestamp=0.0,
+        timestamp_type=0,
+        headers=None,
+        key=key,
+        value=value,
+        checksum=b"",
+        serialized_key_size=0,
+        serialized_value_size=0,
+    )
 
-    The message's offset is ``agent.sent_offset`` (0, 1, 2... per context).
+
+async def put_batch(agent: Any, messages: Sequence[Message]) -> list[str]:
+    """Put one batch of one partition's messages through a test_context agent.
+
+    Returns each message's outcome.
     """
-    await agent.put(value, key=key, partition=partition)
-    return str(agent.results[agent.processed_offset - 1])
+    batch = MessageBatch(TOPIC, messages[0].partition, list(messages))
+    await agent.put(batch)
+    return [str(outcome) for outcome in agent.results[agent.processed_offset - 1]]
 
 
-async def run_stream(olf: Olf, stream: list[Sent]) -> list[str]:
-    """Put every message through the agent; return each outcome. Offsets are 0, 1, 2..."""
+async def put(agent: Any, key: bytes | None, value: bytes, partition: int) -> str:
+    """Put one message, in a batch of its own, at offset ``agent.sent_offset``; return its outcome.
+
+    ``sent_offset`` counts the puts of a context (0, 1, 2...), across partitions.
+    """
+    [outcome] = await put_batch(agent, [message_at(partition, agent.sent_offset, key, value)])
+    return outcome
+
+
+def batches(stream: Sequence[Sent], sizes: Sequence[int] = ()) -> list[list[Message]]:
+    """``stream`` at offsets 0, 1, 2..., cut into batches of one partition each.
+
+    A batch ends where the partition changes, or after ``sizes[i]`` messages
+    for the i-th batch (the last size repeats; none: no limit), as a consumer
+    cuts what it fetched.
+    """
+    cut: list[list[Message]] = []
+    for offset, sent in enumerate(stream):
+        message = message_at(sent.partition, offset, sent.key, sent.value)
+        limit = sizes[min(len(cut) - 1, len(sizes) - 1)] if sizes and cut else None
+        current = cut[-1] if cut else None
+        if (
+            current is None
+            or current[0].partition != sent.partition
+            or (limit is not None and len(current) >= limit)
+        ):
+            cut.append([message])
+        else:
+            current.append(message)
+    return cut
+
+
+async def run_stream(olf: Olf, stream: list[Sent], sizes: Sequence[int] = (1,)) -> list[str]:
+    """Put every message through the agent in batches; return each outcome (offsets 0, 1, 2...)."""
+    outcomes: list[str] = []
     async with olf.apply_customer_events.test_context() as agent:
-        return [await put(agent, sent.key, sent.value, sent.partition) for sent in stream]
+        for batch in batches(stream, sizes):
+            outcomes.extend(await put_batch(agent, batch))
+    return outcomes
 
 
 def local_view(olf: Olf, partitions: int, series: Series | None = None) -> ClusterView:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -79,3 +80,51 @@ def dead_letter_tuples(
         source = (int(headers[PARTITION_HEADER]), int(headers[OFFSET_HEADER]))
         found.append((*source, record.key, record.value))
     return sorted(found, key=lambda item: (item[0], item[1]))
+
+
+class SteadyProducer(threading.Thread):
+    """Publishes a stream at a steady rate from a thread of its own.
+
+    A fast worker keeps up with the stream, so faults injected meanwhile (the
+    test's own thread polls and kills) land while it is processing, not after.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, stream: list[Sent], rate: float) -> None:
+        super().__init__(name=f"produce-{topic}", daemon=True)
+        self.bootstrap, self.topic, self.stream, self.rate = bootstrap, topic, stream, rate
+        self.placed: list[tuple[Sent, int]] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.placed = asyncio.run(self._produce())
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+
+    async def _produce(self) -> list[tuple[Sent, int]]:
+        tick = 0.05
+        chunk = max(1, round(self.rate * tick))
+        async with idempotent_producer(self.bootstrap) as producer:
+            started = time.monotonic()
+            pending = []
+            for start in range(0, len(self.stream), chunk):
+                due = started + start / self.rate
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                for sent in self.stream[start : start + chunk]:
+                    pending.append(await producer.send(self.topic, value=sent.value, key=sent.key))
+            placed = []
+            for sent, future in zip(self.stream, pending, strict=True):
+                metadata = await future
+                placed.append(
+                    (Sent(metadata.partition, sent.key, sent.value, sent.facts), metadata.offset)
+                )
+            return placed
+
+    def result(self, timeout: float) -> list[tuple[Sent, int]]:
+        """Each message with the partition and offset it got, once all are acknowledged."""
+        self.join(timeout)
+        if self.is_alive():
+            raise TimeoutError(f"producing to {self.topic} took over {timeout:.0f}s")
+        if self.error is not None:
+            raise self.error
+        return self.placed

@@ -9,7 +9,7 @@ from typing import Any
 
 from faust.transport.producer import ProducerBuffer
 
-from app.producer_buffer import DrainingProducerBuffer
+from app.workarounds.producer_buffer import DrainingProducerBuffer
 
 SLOW_SEND = 0.15  # longer than the 0.1 s after which Faust's flush gives up
 

@@ -2,7 +2,7 @@
 
 Faust resumes the input partitions, seeks them, then resumes flow control. If
 flow control is already active when the partitions resume, messages fetched
-from the old position reach the streams during the seek; see app.recovery.
+from the old position reach the streams during the seek; see app.workarounds.recovery.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from faust.tables.recovery import Recovery
 from faust.types import TP
 
 from app.factory import Olf
-from app.recovery import SeekFirstRecovery, SeekFirstTableManager
+from app.workarounds.recovery import SeekFirstRecovery, SeekFirstTableManager
 
 INPUT = TP("customer-events", 0)
 
@@ -64,7 +64,7 @@ async def test_faust_resumes_the_input_while_delivery_is_open(
 ) -> None:
     calls = await calls_ending_recovery(olf_factory(), Recovery)
     assert calls[0] == ("resume input", True), (
-        "if this fails, faust-streaming changed how recovery ends: review app.recovery"
+        "if this fails, faust-streaming changed how recovery ends: review app.workarounds.recovery"
     )
 
 

@@ -1,4 +1,4 @@
-"""``kill -9`` of the only worker three times while it processes 50,000 events."""
+"""``kill -9`` of the only worker three times while 50,000 events stream in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import signal
 from collections.abc import Callable
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from tests.integration.answers import (
     assert_answers_equal_model,
@@ -15,7 +14,8 @@ from tests.integration.answers import (
     wait_until_processed_at_least,
     wait_until_ready,
 )
-from tests.integration.kafka_io import produce
+from tests.integration.broker import Broker
+from tests.integration.kafka_io import SteadyProducer
 from tests.integration.worker import Worker
 from tests.random_stream import random_stream
 from tests.reference_model import ReferenceModel
@@ -23,18 +23,21 @@ from tests.reference_model import ReferenceModel
 EVENTS = 50_000
 PARTITIONS = 8
 KILLS = 3
+#: Events per second produced: the stream lasts longer than the three restarts.
+RATE = 1000.0
 
 
 @pytest.mark.timeout(1200)
-async def test_three_kills_during_processing_change_no_number(
+def test_three_kills_during_processing_change_no_number(
     worker_factory: Callable[..., Worker],
-    producer: AIOKafkaProducer,
+    broker: Broker,
     events_topic: str,
     record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
     stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS)
-    model = ReferenceModel.of(await produce(producer, events_topic, stream))
+    producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
+    producer.start()
 
     rng = random.Random(5)
     kill_points = sorted(rng.sample(range(EVENTS // 20, EVENTS * 9 // 10), KILLS))
@@ -45,6 +48,7 @@ async def test_three_kills_during_processing_change_no_number(
         recovery = wait_until_ready(worker, 180.0)
         record_property("recovery", f"killed at {reached} processed; recovered in {recovery:.1f}s")
 
+    model = ReferenceModel.of(producer.result(300.0))
     remaining = wait_until_processed(worker, EVENTS, 600.0)
     record_property("recovery", f"finished {remaining:.1f}s after the last recovery")
     assert_answers_equal_model(worker, model, PARTITIONS)
