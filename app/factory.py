@@ -44,6 +44,8 @@ class OlfApp(faust.App):
     own_topics: tuple[TopicT, ...] = ()
     #: Makes the statistics durable before each commit (set by create_olf).
     checkpointer: Checkpointer | None = None
+    #: The checkpoints' producer, started and stopped with the app (set by create_olf).
+    changelog_writer: ChangelogWriter | None = None
 
     async def on_first_start(self) -> None:
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
@@ -55,8 +57,8 @@ class OlfApp(faust.App):
                 self.conf.topic_partitions,
                 self.conf.topic_replication_factor,
             )
-        if self.checkpointer is not None:
-            await self.checkpointer.writer.start()
+        if self.changelog_writer is not None:
+            await self.changelog_writer.start()
         await super().on_first_start()
 
     def _new_consumer(self) -> ConsumerT:
@@ -84,8 +86,8 @@ class OlfApp(faust.App):
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
         # After the consumer's last commit, which ran the last checkpoint.
-        if self.checkpointer is not None:
-            await self.checkpointer.writer.stop()
+        if self.changelog_writer is not None:
+            await self.changelog_writer.stop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +163,11 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
     )
     statistics = Statistics(table)
+    app.changelog_writer = ChangelogWriter(
+        bootstrap_servers(app.conf.broker), table.changelog_topic.get_topic_name()
+    )
     app.checkpointer = Checkpointer(
-        statistics,
-        ChangelogWriter(bootstrap_servers(app.conf.broker), table.changelog_topic.get_topic_name()),
-        ack=lambda message: app.consumer.ack(message),
+        statistics, app.changelog_writer, ack=lambda message: app.consumer.ack(message)
     )
 
     async def checkpoint_if_large(pending_rows: int) -> None:

@@ -41,6 +41,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
@@ -58,6 +59,13 @@ MAX_BATCH_BYTES = 512 * 1024
 #: Largest produce request: a checkpoint record may exceed a batch, up to the
 #: changelog topic's max.message.bytes (app.factory.CHANGELOG_MAX_MESSAGE_BYTES).
 MAX_REQUEST_BYTES = 16 << 20
+
+
+class Changelog(Protocol):
+    """Where checkpoints send their messages."""
+
+    async def send(self, partition: int, messages: Sequence[Row]) -> asyncio.Future[int]:
+        """Queue ``messages`` for ``partition`` in order; the future gives the last one's offset."""
 
 
 class ChangelogWriter:
@@ -133,7 +141,7 @@ class Checkpointer:
     """Makes the live changes of every partition durable (see the module's docstring)."""
 
     def __init__(
-        self, statistics: Statistics, writer: ChangelogWriter, ack: Callable[[Message], object]
+        self, statistics: Statistics, writer: Changelog, ack: Callable[[Message], object]
     ) -> None:
         self.statistics = statistics
         self.writer = writer

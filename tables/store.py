@@ -142,15 +142,18 @@ class StatisticsStore(Store[bytes, bytes]):
         for listener in self.on_actives_ready:
             listener(actives)
 
-    async def stop(self) -> None:
+    def close(self) -> None:
+        """Close every partition's rows (RocksDB releases its files)."""
         for partition in list(self._partitions):
             self._close(partition)
+
+    async def stop(self) -> None:
+        self.close()
         await super().stop()
 
     def reset_state(self) -> None:
         """Delete this worker's copy of every partition (the changelog is untouched)."""
-        for partition in list(self._partitions):
-            self._close(partition)
+        self.close()
         if self.durable:
             for path in Path(self.app.conf.tabledir).glob(f"{self.table_name}-*.db"):
                 remove_rows(path)

@@ -1,4 +1,4 @@
-"""Property: for any stream of events, the agent's state equals the reference model."""
+"""Property: for any stream of events, cut into any batches, the agent's state equals the model."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.reports import Series
 from models.event_window import METRICS
@@ -15,10 +16,10 @@ from tests.olf_driver import RecordingDeadLetters, local_view, run_stream
 from tests.reference_model import ReferenceModel, Sent
 
 
-async def check_against_model(data_dir: Path, stream: list[Sent]) -> None:
+async def check_against_model(data_dir: Path, stream: list[Sent], sizes: list[int]) -> None:
     dead_letters = RecordingDeadLetters()
     olf = build_olf(data_dir, dead_letters)
-    outcomes = await run_stream(olf, stream)
+    outcomes = await run_stream(olf, stream, sizes)
     model = ReferenceModel()
     for offset, sent in enumerate(stream):
         model.feed(sent, offset)
@@ -58,8 +59,11 @@ async def check_against_model(data_dir: Path, stream: list[Sent]) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(stream=message_streams(UNIT_PARTITIONS))
+@given(
+    stream=message_streams(UNIT_PARTITIONS),
+    sizes=st.lists(st.integers(1, 20), min_size=1, max_size=4),
+)
 def test_any_stream_gives_the_reference_models_statistics(
-    tmp_path: Path, stream: list[Sent]
+    tmp_path: Path, stream: list[Sent], sizes: list[int]
 ) -> None:
-    asyncio.run(check_against_model(tmp_path, stream))
+    asyncio.run(check_against_model(tmp_path, stream, sizes))
