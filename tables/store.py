@@ -40,9 +40,14 @@ log = logging.getLogger(__name__)
 class ChangelogRecord(Protocol):
     """What the store needs of a changelog message (aiokafka's ConsumerRecord has it)."""
 
-    offset: int
-    key: bytes | None
-    value: bytes | None
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
 
 
 class StatisticsStore(Store[bytes, bytes]):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.dead_letters import DeadLetters
 from app.factory import Olf, create_olf
 from app.settings import Settings
 from tests.olf_driver import RecordingDeadLetters
@@ -15,7 +16,7 @@ from tests.olf_driver import RecordingDeadLetters
 UNIT_PARTITIONS = 4
 
 
-def build_olf(data_dir: Path, dead_letters: RecordingDeadLetters, **overrides: object) -> Olf:
+def build_olf(data_dir: Path, dead_letters: DeadLetters, **overrides: object) -> Olf:
     """A fresh app (memory store, unique id) whose dead letters are recorded."""
     values: dict[str, object] = {
         "app_id": f"olf-test-{uuid.uuid4().hex[:8]}",

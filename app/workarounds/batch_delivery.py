@@ -148,7 +148,10 @@ class BatchingConsumer(Consumer):
             self._unacked_messages.add(message)
         batch = MessageBatch(tp.topic, tp.partition, messages, generation)
         for channel in list(self.app.topics):
-            if tp.topic in getattr(channel, "topics", ()):
+            # The streams' own channels: Faust registers one per stream reading a topic.
+            if getattr(channel, "is_iterator", False) and tp.topic in getattr(
+                channel, "topics", ()
+            ):
                 await channel.put(cast(Any, batch))  # the agent's stream yields it as is
         self.delivered.batches += 1
         self.delivered.messages += len(messages)
