@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from models.customer_event import CustomerProfile
+from models.json_rows import dump_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,9 @@ class CustomerState:
     def encode(self) -> bytes:
         """The stored row: ``[version, country, segment, status]``, ``[version]`` if deleted."""
         if self.profile is None:
-            return orjson.dumps([self.version])
+            return dump_row([self.version])
         profile = self.profile
-        return orjson.dumps([self.version, profile.country, profile.segment, profile.status])
+        return dump_row([self.version, profile.country, profile.segment, profile.status])
 
     @classmethod
     def decode(cls, row: bytes) -> CustomerState:

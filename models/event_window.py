@@ -12,6 +12,7 @@ from typing import Final
 import orjson
 
 from models.customer_event import CREATED, DELETED, UPDATED
+from models.json_rows import dump_row
 
 MINUTE: Final = 60
 HOUR: Final = 3600
@@ -56,7 +57,7 @@ class HourWindow:
 
     def encode(self) -> bytes:
         """The stored row: ``{"count": n, "minutes": {"<minute start>": n}}``."""
-        return orjson.dumps(
+        return dump_row(
             {"count": self.count, "minutes": self.minutes}, option=orjson.OPT_NON_STR_KEYS
         )
 

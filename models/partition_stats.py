@@ -14,6 +14,7 @@ from typing import Any, Final
 import orjson
 
 from models.customer_event import CustomerProfile
+from models.json_rows import dump_row
 
 DIMENSIONS: Final = ("country", "segment", "status")
 #: ``offset`` of a partition that has processed nothing yet.
@@ -139,7 +140,7 @@ class PartitionStats:
 
     def encode(self) -> bytes:
         """The stored row, marked with :data:`ROW_FORMAT`."""
-        return orjson.dumps({"format": ROW_FORMAT, **self.to_json()})
+        return dump_row({"format": ROW_FORMAT, **self.to_json()})
 
     @classmethod
     def decode(cls, row: bytes) -> PartitionStats:

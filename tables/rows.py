@@ -23,6 +23,7 @@ from typing import Final
 
 import orjson
 
+from models.json_rows import dump_row
 from models.partition_stats import ROW_FORMAT, PartitionStats
 
 STATS_KEY: Final = b"stats"
@@ -48,7 +49,7 @@ def encode_checkpoint(stats: PartitionStats, rows: Iterable[Row]) -> bytes:
     document["rows"] = [
         [key.decode(), None if value is None else orjson.Fragment(value)] for key, value in rows
     ]
-    return orjson.dumps(document)
+    return dump_row(document)
 
 
 def expand_checkpoint(record: bytes) -> list[Row]:
@@ -59,7 +60,7 @@ def expand_checkpoint(record: bytes) -> list[Row]:
     """
     document = orjson.loads(record)
     rows: list[Row] = [
-        (key.encode(), None if value is None else orjson.dumps(value))
+        (key.encode(), None if value is None else dump_row(value))
         for key, value in document.pop("rows", ())
     ]
     rows.append((STATS_KEY, PartitionStats.from_row(document).encode()))
