@@ -1,4 +1,4 @@
-"""Stored rows take the memory of their content, not orjson's output buffer (see models.json_rows)."""
+"""Stored rows take the memory of their content, not orjson's buffer (see models.json_rows)."""
 
 from __future__ import annotations
 
