@@ -9,6 +9,15 @@ need to be kept in step with the table:
 * ``olf_consumer_lag{partition}``: messages not yet processed
 * ``olf_recovery_remaining{kind}``: changelog messages still to restore
   (``active`` tables, ``standby`` replicas)
+
+and, counted since the worker started, what Faust's per-message sensors no
+longer see now that input and changelog arrive in batches
+(:mod:`app.workarounds.batch_delivery`):
+
+* ``olf_batches_total``, ``olf_batch_messages_total``: batches handed to the agent, their messages
+* ``olf_checkpoints_total``, ``olf_checkpoint_seconds_total``: checkpoints and the time they took
+* ``olf_changelog_messages_total``: changelog messages checkpoints wrote
+* ``olf_changelog_rows_restored_total``: rows restored from the changelog (recovery, standbys)
 """
 
 from __future__ import annotations
@@ -23,7 +32,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from app.cluster import Cluster
+from app.workarounds.batch_delivery import BatchingConsumer
+from app.workarounds.recovery import BatchRecovery
 from models.partition_stats import NOTHING_PROCESSED
+from tables.checkpoint import Checkpointer
 
 OUTCOMES = ("applied", "duplicates", "rejected")
 
@@ -56,6 +68,40 @@ class OlfCollector(Collector):
         yield customers
         yield lag
         yield self._recovery()
+        yield from self._batches()
+
+    def _batches(self) -> Iterator[Metric]:
+        consumer = self.app.consumer
+        if isinstance(consumer, BatchingConsumer):
+            yield CounterMetricFamily(
+                "olf_batches", "Batches of input handed to the agent.", consumer.delivered.batches
+            )
+            yield CounterMetricFamily(
+                "olf_batch_messages",
+                "Input messages handed to the agent in batches.",
+                consumer.delivered.messages,
+            )
+        checkpointer = getattr(self.app, "checkpointer", None)
+        if isinstance(checkpointer, Checkpointer):
+            counts = checkpointer.counts
+            yield CounterMetricFamily(
+                "olf_checkpoints", "Checkpoints that made changes durable.", counts.checkpoints
+            )
+            yield CounterMetricFamily(
+                "olf_checkpoint_seconds", "Time checkpoints took.", counts.seconds
+            )
+            yield CounterMetricFamily(
+                "olf_changelog_messages",
+                "Changelog messages checkpoints wrote.",
+                counts.changelog_messages,
+            )
+        recovery = self.app.tables.recovery  # type: ignore[attr-defined]  # TableManager's
+        if isinstance(recovery, BatchRecovery):
+            yield CounterMetricFamily(
+                "olf_changelog_rows_restored",
+                "Rows restored from the changelog (recovery and standby copies).",
+                recovery.rows_applied,
+            )
 
     def _recovery(self) -> GaugeMetricFamily:
         remaining = GaugeMetricFamily(

@@ -45,7 +45,7 @@ def metric_values(text: str, name: str) -> dict[str, float]:
     """Samples of one metric in Prometheus text format, by their label text."""
     samples = {}
     for line in text.splitlines():
-        if line.startswith(name + "{"):
+        if line.startswith((name + "{", name + " ")):
             labels, value = line[len(name) :].rsplit(" ", 1)
             samples[labels] = float(value)
     return samples
@@ -76,3 +76,16 @@ async def test_metrics_count_what_the_worker_did(
     assert len(metric_values(text, "olf_consumer_lag")) >= 1
     assert 'olf_recovery_remaining{kind="active"} 0.0' in text
     assert "faust_messages_received" in text  # Faust's own sensor is there too
+    # The input arrives in batches, which OLF counts (Faust's per-message sensors cannot).
+    assert sum(metric_values(text, "olf_batch_messages_total").values()) == 4
+    assert 1 <= sum(metric_values(text, "olf_batches_total").values()) <= 4
+    checkpoints = worker.wait_until(
+        lambda: metric_values(worker.get_text("/metrics")[1], "olf_checkpoints_total"),
+        lambda values: sum(values.values()) >= 1,
+        STATS_TIMEOUT,
+        "a checkpoint",
+    )
+    assert checkpoints
+    text = worker.get_text("/metrics")[1]
+    # Four messages changed two customers, one window and the stats: one checkpoint's rows.
+    assert sum(metric_values(text, "olf_changelog_messages_total").values()) >= 4
