@@ -25,6 +25,7 @@ from faust.stores.base import Store
 from faust.types import TP, EventT
 from yarl import URL
 
+from models.partition_stats import UnknownRowFormat
 from tables.partition_rows import (
     MemoryRows,
     PartitionRows,
@@ -35,6 +36,9 @@ from tables.partition_rows import (
 from tables.rows import STATS_KEY, Row, expand_checkpoint
 
 log = logging.getLogger(__name__)
+
+#: Key prefix of the per-partition stats rows OLF 0.1 wrote, one per event.
+OLF_0_1_STATS_PREFIX = b"partition/"
 
 
 class ChangelogRecord(Protocol):
@@ -100,6 +104,12 @@ class StatisticsStore(Store[bytes, bytes]):
                 raise ValueError(f"changelog record at offset {record.offset} has no key")
             if record.key == STATS_KEY and record.value is not None:
                 changes.extend(expand_checkpoint(record.value))
+            elif record.key.startswith(OLF_0_1_STATS_PREFIX):
+                raise UnknownRowFormat(
+                    f"the changelog of partition {partition} was written by OLF 0.1 (one message"
+                    " per event and row); this OLF cannot read it: start it with a new"
+                    " OLF_APP_ID (or `make clean` on a laptop)"
+                )
             else:
                 changes.append((record.key, record.value))
         if records:
