@@ -141,8 +141,8 @@ def apply_event(draft: Draft, offset: int, event: CustomerEvent) -> Outcome:
     draft.stats.count_applied(offset, event_time, before, event.profile)
     draft.put_customer(event.customer_id, CustomerState(event.version, event.profile))
     newest = draft.stats.newest_event_time or event_time
-    if old_newest is not None and newest > old_newest:
-        prune_windows(draft, old_newest, newest)
+    if old_newest is not None and window_start(newest, HOUR) > window_start(old_newest, HOUR):
+        prune_windows(draft, old_newest, newest)  # the cut-off moves by whole hours only
     count_in_window(draft, event, event_time, newest)
     return Outcome.APPLIED
 

@@ -144,8 +144,9 @@ class BatchingConsumer(Consumer):
                     await self._add_gap(tp, previous + 1, record.offset)
                 previous = record.offset
         messages = [self._to_message(tp, record) for record in fresh]
-        for message in messages:
-            self._unacked_messages.add(message)
+        # Faust's shutdown waits while a delivered message is unacknowledged. A
+        # batch is acknowledged at once, so its last message stands for all.
+        self._unacked_messages.add(messages[-1])
         batch = MessageBatch(tp.topic, tp.partition, messages, generation)
         for channel in list(self.app.topics):
             # The streams' own channels: Faust registers one per stream reading a topic.
