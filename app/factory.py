@@ -25,7 +25,7 @@ from app.web_server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager
-from app.workarounds.topics import bootstrap_servers, ensure_topics
+from app.workarounds.topics import TopicSpec, bootstrap_servers, ensure_topics
 from models.message_batch import MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
 from tables.statistics import Statistics, declare_statistics_table
@@ -41,7 +41,7 @@ class OlfApp(faust.App):
     """The Faust app, with OLF's consumer, checkpoints and topic creation."""
 
     #: Topics OLF reads or writes and creates if missing (set by create_olf).
-    own_topics: tuple[TopicT, ...] = ()
+    own_topics: tuple[TopicSpec, ...] = ()
     #: Makes the statistics durable before each commit (set by create_olf).
     checkpointer: Checkpointer | None = None
     #: The checkpoints' producer, started and stopped with the app (set by create_olf).
@@ -52,10 +52,7 @@ class OlfApp(faust.App):
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
         if self.own_topics:
             await ensure_topics(
-                self.conf.broker,
-                [name for topic in self.own_topics for name in topic.topics],
-                self.conf.topic_partitions,
-                self.conf.topic_replication_factor,
+                self.conf.broker, self.own_topics, self.conf.topic_replication_factor
             )
         if self.changelog_writer is not None:
             await self.changelog_writer.start()
@@ -149,6 +146,9 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         # How soon a worker that died without leaving (kill -9) loses its
         # partitions to the others; Faust's default of 60 s stalls them that long.
         broker_session_timeout=settings.broker_session_timeout,
+        # Heartbeats every tenth of the session (Faust: every 3 s), so a killed
+        # worker is noticed within 90-100% of the session timeout, not 70-100%.
+        broker_heartbeat_interval=min(3.0, settings.broker_session_timeout / 10),
         # Each commit is preceded by a checkpoint (see tables.checkpoint).
         broker_commit_interval=settings.checkpoint_interval,
         broker_max_poll_records=settings.batch_size,
@@ -158,9 +158,19 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     dead_letter_topic = raw_topic(
         app, dead_letter_topic_name(settings.customer_events_topic), settings.topic_partitions
     )
-    app.own_topics = (customer_events, dead_letter_topic)
     table = declare_statistics_table(
         app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
+    )
+    changelog = table.changelog_topic
+    app.own_topics = (
+        TopicSpec(customer_events.get_topic_name(), settings.topic_partitions),
+        TopicSpec(dead_letter_topic.get_topic_name(), settings.topic_partitions),
+        # With Faust's configuration: it would otherwise create it just before joining.
+        TopicSpec(
+            changelog.get_topic_name(),
+            settings.topic_partitions,
+            {"cleanup.policy": "compact", **table.extra_topic_configs},
+        ),
     )
     statistics = Statistics(table)
     app.changelog_writer = ChangelogWriter(

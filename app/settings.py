@@ -82,7 +82,7 @@ class Settings:
         if not self.app_id:
             raise SettingsError(f"{env_var_name('app_id')} must not be empty")
         if self.broker_session_timeout < 6:
-            # Faust heartbeats every 3 s; a session must outlast two of them.
+            # Kafka needs a session to outlast several heartbeats; under 6 s it rebalances often.
             raise SettingsError(f"{env_var_name('broker_session_timeout')} must be >= 6 seconds")
         if self.checkpoint_interval <= 0:
             raise SettingsError(f"{env_var_name('checkpoint_interval')} must be > 0 seconds")

@@ -1,22 +1,40 @@
-"""Creating OLF's own topics before the worker joins its consumer group.
+"""Creating OLF's own topics, and seeing them in the broker's metadata, before joining the group.
 
 Faust creates a topic it owns just before subscribing to it, but the group's
 first assignment is computed from metadata that may predate the topic; the
 worker then owns none of its partitions until the next metadata refresh
 (five minutes by default). Creating the topics before the consumer starts
-closes that gap.
+narrows that gap, and waiting until the broker's metadata lists every
+partition with a leader closes it: on a busy machine a topic created 3 s
+earlier was still missing from the metadata the first assignment used
+("Ignoring missing topic"), and the worker sat idle for five minutes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from yarl import URL
 
 log = logging.getLogger(__name__)
+
+#: How long to wait for new topics to appear in the broker's metadata.
+METADATA_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic OLF creates if missing: its name, partitions and topic configs."""
+
+    name: str
+    partitions: int
+    config: Mapping[str, str] = field(default_factory=dict)
 
 
 def bootstrap_servers(brokers: Iterable[URL]) -> list[str]:
@@ -25,19 +43,47 @@ def bootstrap_servers(brokers: Iterable[URL]) -> list[str]:
 
 
 async def ensure_topics(
-    brokers: Iterable[URL], names: Iterable[str], partitions: int, replication: int
+    brokers: Iterable[URL], topics: Iterable[TopicSpec], replication: int
 ) -> None:
-    """Create the named topics that do not exist yet; leave existing ones alone."""
+    """Create the topics that do not exist yet, then wait until the metadata shows them all.
+
+    Existing topics are left as they are.
+
+    Raises:
+        RuntimeError: a topic could not be created, or did not appear in time.
+    """
+    wanted = list(topics)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(brokers))
     await admin.start()
     try:
-        wanted = [NewTopic(name, partitions, replication) for name in names]
-        response = await admin.create_topics(wanted)
+        response = await admin.create_topics(
+            [
+                NewTopic(spec.name, spec.partitions, replication, topic_configs=dict(spec.config))
+                for spec in wanted
+            ]
+        )
         for topic, code, *_ in response.topic_errors:
             if code == TopicAlreadyExistsError.errno:
                 continue
             if code:
                 raise RuntimeError(f"could not create topic {topic!r}: Kafka error {code}")
-            log.info("Created topic %s with %d partitions", topic, partitions)
+            log.info("Created topic %s", topic)
+        await _wait_until_led(admin, [spec.name for spec in wanted])
     finally:
         await admin.close()
+
+
+async def _wait_until_led(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Wait until the broker's metadata lists each topic with a leader for every partition."""
+    deadline = time.monotonic() + METADATA_TIMEOUT
+    while True:
+        missing = [
+            topic["topic"]
+            for topic in await admin.describe_topics(names)
+            if topic["error_code"] or any(p["leader"] < 0 for p in topic["partitions"])
+        ]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topics {missing} have no leader after {METADATA_TIMEOUT:.0f}s")
+        await asyncio.sleep(0.2)
