@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# The benchmark's extra (Quix Streams, confluent-kafka, matplotlib): only `make bench` installs it.
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 # Debian's Chromium, for the dashboard's browser test (Playwright drives it; its
 # own browser downloads are never used). Installed once, as root or with sudo.
 CHROMIUM := /usr/bin/chromium
@@ -28,8 +30,8 @@ lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 unit: $(STAMP)  ## Only the tests that need no broker.
 	$(BIN)/pytest -m "not integration"
 
-bench: $(STAMP)  ## OLF's throughput and memory beside a raw aiokafka consumer; writes BENCHMARKS.md.
-	$(BIN)/python dev/benchmark.py $(ARGS)
+bench: $(STAMP) $(BENCH_STAMP)  ## OLF beside its ceilings and Quix Streams, kill -9, restore, latency, memory; writes BENCHMARKS.md (ARGS=--quick).
+	$(BIN)/python -m dev.benchmark $(ARGS)
 
 simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic (ARGS="--rate 50 ...").
 	$(BIN)/python -m customer_service simulate $(ARGS)
@@ -51,6 +53,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@rm -f $(VENV)/.bench-installed-* && touch $@
 
 broker-start:  ## Start the local Kafka broker (OLF_KAFKA_PORT, default 9092).
 	@bash dev/kafka/kafka.sh start

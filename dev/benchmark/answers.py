@@ -1,0 +1,102 @@
+"""Checking a reader's final answers against the reference model, exactly.
+
+A fast but wrong reader must fail the run, so every stateful reader's answers
+are compared in full: OLF's through its HTTP API (summary, counts by country,
+segment and status, all six time series, and ``as_of`` saying complete with no
+lag), Quix Streams' through the counts it reports. Each check returns the
+differences it found, as short lines; an empty list means right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dev.benchmark.olf_worker import OlfWorker, processed
+from tests.reference_model import ReferenceModel
+
+SUMMARY = "/api/stats/summary"
+DIMENSIONS = ("country", "segment", "status")
+
+
+def events(model: ReferenceModel) -> dict[str, int]:
+    return {"applied": model.applied, "duplicates": model.duplicates, "rejected": model.rejected}
+
+
+def expected_olf_answers(model: ReferenceModel) -> dict[str, Any]:
+    """Every statistics answer (without ``as_of``) the model predicts, by path.
+
+    The same answers ``tests/integration/answers.py`` expects; that module is
+    the tests' (it needs pytest), so the benchmark keeps its own copy.
+    """
+    answers: dict[str, Any] = {
+        SUMMARY: {"customers": {"total": model.total}, "events": events(model)}
+    }
+    for by in DIMENSIONS:
+        answers[f"/api/stats/customers?by={by}"] = {
+            "by": by,
+            "counts": model.counts(by),
+            "total": model.total,
+        }
+    for metric in ("signups", "updates", "deletions"):
+        for window in ("1m", "1h"):
+            answers[f"/api/stats/timeseries?metric={metric}&window={window}"] = {
+                "metric": metric,
+                "window": window,
+                "points": model.points(metric, window),
+            }
+    return answers
+
+
+def _differs(what: str, got: object, expected: object) -> str:
+    text = f"{what}: got {got!r}, expected {expected!r}"
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def check_olf(get_json: Callable[[str], Any], model: ReferenceModel) -> list[str]:
+    """Compare every statistics answer of one OLF worker with ``model``."""
+    problems = []
+    for path, expected in expected_olf_answers(model).items():
+        body = dict(get_json(path))
+        as_of = body.pop("as_of", None)
+        if body != expected:
+            problems.append(_differs(path, body, expected))
+        if not as_of or not as_of.get("complete") or as_of.get("lag") != 0:
+            problems.append(_differs(f"{path} as_of", as_of, "complete, lag 0"))
+    return problems
+
+
+def check_final(worker: OlfWorker, model: ReferenceModel, timeout: float = 120.0) -> list[str]:
+    """Wait until ``worker`` has processed every message of ``model`` with no lag; check it.
+
+    Raises:
+        WorkerFailed: it did not get there within ``timeout`` seconds.
+    """
+    total = model.applied + model.duplicates + model.rejected
+    worker.wait_until(
+        worker.summary,
+        lambda s: processed(s) >= total and s["as_of"]["complete"] and s["as_of"]["lag"] == 0,
+        timeout,
+        f"a complete summary of {total:,} messages with no lag",
+    )
+    return check_olf(worker.get_json, model)
+
+
+def check_quix(answers: dict[str, Any], model: ReferenceModel) -> list[str]:
+    """Compare the Quix Streams reader's events, total and counts with ``model``."""
+    problems = []
+    if answers.get("events") != events(model):
+        problems.append(_differs("events", answers.get("events"), events(model)))
+    if answers.get("total") != model.total:
+        problems.append(_differs("customers total", answers.get("total"), model.total))
+    for by in DIMENSIONS:
+        got = answers.get("counts", {}).get(by)
+        if got != model.counts(by):
+            problems.append(_differs(f"customers by {by}", got, model.counts(by)))
+    return problems
+
+
+def check_messages(answers: dict[str, Any], expected: int) -> list[str]:
+    """A stateless reader's only answer: it read every message, once."""
+    got = answers.get("messages")
+    return [] if got == expected else [_differs("messages read", got, expected)]

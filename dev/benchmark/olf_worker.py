@@ -1,0 +1,259 @@
+"""One OLF worker process, driven only through its external interface.
+
+``python -m faust -A app.main worker`` with ``OLF_*`` environment variables,
+read through its HTTP API (README, "Web API"). Each worker runs in a process
+group of its own, so ``kill -9`` reaches everything it started, and it logs to
+a file outside its ``OLF_DATA_DIR`` (which the restore test deletes), at
+level ``warn`` unless ``OLF_BENCH_LOG_LEVEL`` says otherwise (e.g. ``info``,
+to see why a worker stopped).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import orjson
+
+from dev.benchmark.broker import ROOT
+from dev.benchmark.memory import peak_rss_mb
+
+SUMMARY = "/api/stats/summary"
+T = TypeVar("T")
+
+
+class WorkerFailed(RuntimeError):
+    """The worker exited, or did not reach a state in time; the message ends with its log."""
+
+
+def processed(summary: dict[str, Any]) -> int:
+    """Messages a summary says were processed: applied, duplicates and rejected."""
+    counts = summary["events"]
+    return int(counts["applied"] + counts["duplicates"] + counts["rejected"])
+
+
+@dataclass
+class OlfWorker:
+    """An OLF worker with the given settings; :meth:`start` may be called again after a stop."""
+
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _connection: http.client.HTTPConnection | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        app_id: str,
+        bootstrap: str,
+        topic: str,
+        store: str,
+        data_dir: Path,
+        log_path: Path,
+        web_port: int,
+    ) -> OlfWorker:
+        env = {
+            "OLF_APP_ID": app_id,
+            "OLF_BROKER_URL": f"kafka://{bootstrap}",
+            "OLF_CUSTOMER_EVENTS_TOPIC": topic,
+            "OLF_TOPIC_PARTITIONS": "8",
+            "OLF_STORE_URL": store,
+            "OLF_DATA_DIR": str(data_dir),
+            "OLF_WEB_PORT": str(web_port),
+            "OLF_WEB_BIND": "127.0.0.1",
+            "OLF_WEB_HOST": "127.0.0.1",
+        }
+        return cls(env, log_path)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.env["OLF_DATA_DIR"])
+
+    @property
+    def web_port(self) -> int:
+        return int(self.env["OLF_WEB_PORT"])
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise WorkerFailed("the worker was never started")
+        return self.process.pid
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        level = os.environ.get("OLF_BENCH_LOG_LEVEL", "warn")
+        command = [sys.executable, "-m", "faust", "-A", "app.main", "worker", "-l", level]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: a kill reaches any child too
+            )
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop gracefully (SIGTERM); SIGKILL if it lingers past ``timeout``."""
+        self._signal(signal.SIGTERM, timeout)
+
+    def kill(self) -> None:
+        """``kill -9``: the worker gets no chance to commit, flush or leave its group."""
+        self._signal(signal.SIGKILL, 30.0)
+
+    def _signal(self, sig: signal.Signals, timeout: float) -> None:
+        self._close_connection()
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout)
+
+    def __enter__(self) -> OlfWorker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def peak_rss_mb(self) -> float:
+        return peak_rss_mb(self.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def get_json(self, path: str) -> Any:
+        """GET ``path`` on a kept-alive connection (polling every 10 ms needs no new socket).
+
+        Raises:
+            OSError: the worker does not answer (yet), or answers with an error status.
+        """
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection("127.0.0.1", self.web_port, timeout=10)
+        try:
+            self._connection.request("GET", path)
+            response = self._connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self._close_connection()
+            raise OSError(f"GET {path}: {exc}") from exc
+        if response.status != 200:
+            raise OSError(f"GET {path}: HTTP {response.status}")
+        return orjson.loads(body)
+
+    def summary(self) -> dict[str, Any] | None:
+        """The summary, or None while the worker does not answer."""
+        try:
+            body: dict[str, Any] = self.get_json(SUMMARY)
+        except OSError:
+            return None
+        return body
+
+    def wait_until(
+        self,
+        read: Callable[[], T | None],
+        done: Callable[[T], bool],
+        timeout: float,
+        what: str,
+        every: float = 0.05,
+        report: Callable[[T], None] | None = None,
+    ) -> T:
+        """Poll ``read`` every ``every`` s until ``done``; ``report`` the value about every 10 s.
+
+        Raises:
+            WorkerFailed: the worker exited, or ``timeout`` seconds passed first.
+        """
+        deadline = time.monotonic() + timeout
+        next_report = time.monotonic() + 10
+        last: T | None = None
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise WorkerFailed(
+                    f"the worker exited ({self.process.returncode}) while waiting for {what};"
+                    f" {self.log_path}:\n{self.log_tail()}"
+                )
+            value = read()
+            if value is not None:
+                last = value
+                if done(value):
+                    return value
+                if report is not None and time.monotonic() >= next_report:
+                    report(value)
+                    next_report = time.monotonic() + 10
+            time.sleep(every)
+        raise WorkerFailed(
+            f"timed out after {timeout:.0f} s waiting for {what}; last seen: {last!r};"
+            f" {self.log_path}:\n{self.log_tail()}"
+        )
+
+    def time_processing(
+        self,
+        events: int,
+        timeout: float,
+        report: Callable[[dict[str, Any]], None] | None = None,
+        observe: Callable[[dict[str, Any]], None] | None = None,
+    ) -> tuple[float, int]:
+        """Wait until the worker has processed ``events``; return (seconds, events timed).
+
+        The count moves in steps (a batch at a time), and the worker may answer
+        late while a batch runs. Timing starts at the last summary that showed
+        every partition covered and nothing processed yet, so every event
+        counts and start-up does not; if the worker first answered after it had
+        begun, at that answer, and only the events after it count.
+        ``observe`` sees every summary read.
+        """
+        zero_at: float | None = None
+
+        def read() -> dict[str, Any] | None:
+            nonlocal zero_at
+            summary = self.summary()
+            if summary is not None:
+                if processed(summary) == 0 and summary["as_of"]["complete"]:
+                    zero_at = time.monotonic()
+                if observe is not None:
+                    observe(summary)
+            return summary
+
+        first = self.wait_until(read, lambda s: processed(s) > 0, timeout, "its first event", 0.01)
+        if zero_at is not None:
+            started, counted = zero_at, 0
+        else:
+            started, counted = time.monotonic(), processed(first)
+        self.wait_until(
+            read, lambda s: processed(s) >= events, timeout, f"all {events:,}", 0.02, report
+        )
+        return time.monotonic() - started, events - counted
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

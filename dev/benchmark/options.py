@@ -1,0 +1,84 @@
+"""The benchmark's command line: every size is an option, ``--quick`` picks small ones."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Options:
+    """The sizes of one run; the targets do not depend on them (see ``targets``)."""
+
+    #: Messages of the throughput input (``tests.random_stream``) and its customers.
+    events: int
+    customers: int
+    #: Runs of each throughput reader; the report gives the median.
+    repeats: int
+    #: Seconds of the steady 1,000 events/s stream the latency is measured on.
+    latency_seconds: float
+    #: State sizes (customers) of the kill -9 runs; the largest also gets the
+    #: restore and peak-memory measurements.
+    recovery_customers: tuple[int, ...]
+    #: Events/s streamed to the worker around each kill.
+    stream_rate: float
+    #: Slowest rate (events/s) at which a reader or worker is still waited for.
+    min_rate: float
+    #: ``--quick`` was given (the report says so).
+    quick: bool
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Defaults for a full run and for ``--quick`` (about two minutes)."""
+
+    events: int
+    repeats: int
+    latency_seconds: float
+    recovery: tuple[int, ...]
+
+
+FULL = Sizes(events=300_000, repeats=3, latency_seconds=30.0, recovery=(100_000, 1_000_000))
+QUICK = Sizes(events=50_000, repeats=1, latency_seconds=8.0, recovery=(1_000, 10_000))
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    sizes = tuple(sorted({int(part.replace("_", "")) for part in text.split(",") if part}))
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("give positive numbers of customers, comma-separated")
+    return sizes
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m dev.benchmark",
+        description="OLF beside a raw consumer, a bare Faust agent and Quix Streams; kill -9"
+        " recovery, restore, latency and memory. Writes BENCHMARKS.md and docs/benchmark.png.",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run per reader")
+    parser.add_argument("--events", type=int, help=f"throughput input (default {FULL.events:,})")
+    parser.add_argument("--customers", type=int, help="customers in it (default events / 5)")
+    parser.add_argument("--repeats", type=int, help=f"runs per reader (default {FULL.repeats})")
+    parser.add_argument("--latency-seconds", type=float, help=f"default {FULL.latency_seconds:.0f}")
+    parser.add_argument(
+        "--recovery-customers",
+        type=_sizes,
+        help="comma-separated state sizes for kill -9 (default 100000,1000000)",
+    )
+    parser.add_argument("--stream-rate", type=float, default=1000.0, help="events/s around a kill")
+    parser.add_argument(
+        "--min-rate", type=float, default=100.0, help="give up on a reader slower than this"
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    events = args.events or sizes.events
+    return Options(
+        events=events,
+        customers=args.customers or max(1, events // 5),
+        repeats=args.repeats or sizes.repeats,
+        latency_seconds=args.latency_seconds or sizes.latency_seconds,
+        recovery_customers=args.recovery_customers or sizes.recovery,
+        stream_rate=args.stream_rate,
+        min_rate=args.min_rate,
+        quick=args.quick,
+    )

@@ -1,0 +1,241 @@
+"""BENCHMARKS.md: the run's tables, ratios and verdicts, with the machine and the date."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from dev.benchmark.options import Options
+from dev.benchmark.results import ReaderResult, Results
+from dev.benchmark.targets import Verdict
+from dev.benchmark.throughput import BARE_FAUST, OLF_ROCKSDB, OLF_TWO_WORKERS, QUIX, RAW
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float:
+    pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    return pages * size / 2**30
+
+
+def package(name: str) -> str:
+    try:
+        return f"{name} {version(name)}"
+    except PackageNotFoundError:
+        return f"{name} (not installed)"
+
+
+def machine() -> str:
+    return (
+        f"{os.cpu_count()} cores, {cpu_model()}, {memory_gib():.0f} GiB;"
+        f" Python {platform.python_version()}; {platform.system()} {platform.release()}"
+    )
+
+
+def _ratio(top: ReaderResult | None, bottom: ReaderResult | None) -> str:
+    if top is None or bottom is None or top.rate is None or not bottom.rate:
+        return "n/a"
+    return f"{top.rate / bottom.rate:.2f}×"
+
+
+def _readers(results: Results, options: Options) -> list[str]:
+    ceiling = results.reader(RAW)
+    lines = [
+        f"| reader | events/s (median of {options.repeats}) | range | share of the ceiling"
+        " | peak memory (MiB) | answers |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for reader in results.readers:
+        if reader.rate is None:
+            lines.append(f"| {reader.name} | failed | | | | {reader.answers} |")
+            continue
+        share = f"{reader.rate / ceiling.rate:.1%}" if ceiling and ceiling.rate else "n/a"
+        spread = f"{min(reader.rates):,.0f}-{max(reader.rates):,.0f}"
+        checked = reader.answers if reader.stateful else f"{reader.answers} (messages only)"
+        lines.append(
+            f"| {reader.name} | {reader.rate:,.0f} | {spread} | {share} |"
+            f" {max(reader.peak_mb):,.0f} | {checked} |"
+        )
+    olf, two = results.reader(OLF_ROCKSDB), results.reader(OLF_TWO_WORKERS)
+    per_event = results.changelog_per_event
+    lines += [
+        "",
+        f"- OLF rocksdb:// / Quix Streams: **{_ratio(olf, results.reader(QUIX))}**",
+        f"- two workers / one worker: **{_ratio(two, olf)}**",
+        f"- OLF rocksdb:// / bare Faust agent: **{_ratio(olf, results.reader(BARE_FAUST))}**",
+        "- changelog messages per event (OLF rocksdb://): **"
+        + ("n/a" if per_event is None else f"{per_event:.2f}")
+        + "**",
+    ]
+    lines += [f"- note: {note}" for reader in results.readers for note in reader.notes]
+    return lines
+
+
+def _latency(results: Results) -> list[str]:
+    latency = results.latency
+    if latency is None:
+        return ["Not run."]
+    if latency.error or latency.p50_ms is None or latency.p99_ms is None:
+        return [f"Failed: {latency.error or 'no event became visible'}"]
+    return [
+        f"{latency.events:,} events at {latency.rate:,.0f}/s to one idle rocksdb:// worker;"
+        f" percentiles over the {latency.measured:,} sent after the first 2 s.",
+        "",
+        "| p50 | p99 | max | answers |",
+        "|---:|---:|---:|---|",
+        f"| {latency.p50_ms:,.0f} ms | {latency.p99_ms:,.0f} ms | {latency.max_ms or 0:,.0f} ms"
+        f" | {'WRONG' if latency.problems else 'right'} |",
+    ]
+
+
+def _rate(value: float | None) -> str:
+    return "too small to time" if value is None else f"{value:,.0f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _recovery(results: Results, plot: str) -> list[str]:
+    lines = [
+        "| customers | prefill events/s | peak RSS (MiB) | kill → processing again (s)"
+        " | kill → complete again (s) | answers |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results.recoveries:
+        if r.error:
+            lines.append(f"| {r.customers:,} | failed: {r.error} | | | | n/a |")
+            continue
+        lines.append(
+            f"| {r.customers:,} | {_rate(r.prefill_rate)} | {r.peak_mb or 0:,.0f} |"
+            f" {_seconds(r.processing_again_s)} | {_seconds(r.complete_again_s)} |"
+            f" {'WRONG' if r.problems else 'right'} |"
+        )
+    done = [r for r in results.recoveries if r.recovery_s is not None]
+    if len(done) >= 2 and done[0].recovery_s:
+        ratio = (done[-1].recovery_s or 0) / done[0].recovery_s
+        lines += [
+            "",
+            f"- recovery at {done[-1].customers:,} / at {done[0].customers:,} customers:"
+            f" **{ratio:.2f}×** (recovery: the later of processing again and complete again)",
+        ]
+    restore = results.restore
+    if restore is not None:
+        if restore.error or restore.seconds is None:
+            lines.append(f"- restore from an empty state directory: failed: {restore.error}")
+        else:
+            lines.append(
+                f"- restore from an empty state directory at {restore.customers:,} customers:"
+                f" {restore.rows:,} changelog rows in {restore.seconds:.1f} s from process start"
+                f" (it answered HTTP after {restore.answering_s or 0:.1f} s),"
+                f" **{restore.rows_per_second or 0:,.0f} rows/s**,"
+                f" answers {'WRONG' if restore.problems else 'right'}"
+            )
+    lines += ["", f"![Throughput and kill -9 recovery against state size]({plot})"]
+    return lines
+
+
+def _problems(results: Results) -> list[str]:
+    wrong, failed = results.wrong_answers(), results.errors()
+    if not wrong and not failed:
+        return []
+    return [
+        "",
+        "**This run failed:**",
+        "",
+        *(f"- WRONG ANSWER: {line}" for line in wrong),
+        *(f"- FAILED: {line}" for line in failed),
+    ]
+
+
+def render(options: Options, results: Results, verdicts: list[Verdict], plot: str) -> str:
+    """The whole of BENCHMARKS.md; ``plot`` is the PNG's path relative to it."""
+    sizes = (
+        f"{options.events:,} events ({options.customers:,} customers), {options.repeats} run(s)"
+        f" per reader; latency {options.latency_seconds:.0f} s; kill -9 at"
+        f" {', '.join(f'{n:,}' for n in options.recovery_customers)} customers"
+    )
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m dev.benchmark`, code in `dev/benchmark/`). Every",
+        "number below comes from one run on one machine: one local Kafka broker, every reader",
+        "on the same topic with a consumer group of its own, each in a process of its own.",
+        "Every stateful reader's answers are checked against the reference model",
+        "(`tests/reference_model.py`); a wrong answer fails the run. Re-run to refresh.",
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        f"- Software: Apache Kafka 4.1 (one local broker), {package('faust-streaming')},"
+        f" {package('aiokafka')}, {package('quixstreams')}",
+        f"- Run: {'`--quick`, ' if options.quick else ''}{sizes}",
+        f"- Input: `tests.random_stream` ({options.events:,} events: updates, deletes,"
+        " ~5% re-sent, ~2% malformed) on 8 partitions; for kill -9, one `customer.created`"
+        " per customer, then updates",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | verdict |",
+        "|---|---|---|---|",
+        *(f"| {v.target} | {v.goal} | {v.measured} | **{v.word}** |" for v in verdicts),
+        "",
+        "The targets are the issue's, as ratios from this one run. A MISSED target does not",
+        "fail `make bench` (exit 0); a wrong answer does (exit 1), and so does a part that",
+        "could not finish (exit 2).",
+        *_problems(results),
+        "",
+        "## Throughput",
+        "",
+        *_readers(results, options),
+        "",
+        "## End-to-end latency (produced → visible in `/api/stats/summary`)",
+        "",
+        *_latency(results),
+        "",
+        "## kill -9 recovery, restore and memory against state size",
+        "",
+        *_recovery(results, plot),
+        "",
+        "## How it is measured",
+        "",
+        "- Throughput leaves start-up out: the aiokafka consumer, the bare Faust agent and"
+        " Quix Streams time themselves from their first message to their last; OLF is timed"
+        " from the last summary (polled every 20 ms) that covered every partition with nothing"
+        " processed yet, until the summary counts every event.",
+        "- Two workers: one worker would take the whole input before the second joined, so the"
+        " fresh app's group starts at the topic's end (offsets committed before either worker"
+        " joins); once both own partitions the same input is produced again, and they are"
+        " timed from the start of producing it until the summary counts all of it.",
+        "- Quix Streams: `dev/benchmark/quix_statistics.py`, OLF's event contract and"
+        " statistics with per-customer `State` and `group_by` + `State` per bucket, Quix's"
+        " defaults otherwise (at-least-once, 5 s commit interval, RocksDB with changelogs).",
+        "- Latency: the summary's processed count polled every 10 ms while 1,000 events/s are"
+        " produced; event *i* is visible when the count first reaches *i* + 1.",
+        "- kill -9: `SIGKILL` to the worker's process group while 1,000 events/s stream in;"
+        " restarted on the same `OLF_DATA_DIR`. Processing again: its count passes the one read"
+        " just before the kill; recovered: that and a complete summary. The broker's 10 s"
+        " session timeout is part of it.",
+        "- Restore: the worker stopped, its `OLF_DATA_DIR` deleted, started again; changelog"
+        " rows (end minus beginning offsets) over the seconds from starting the process until"
+        " its summary is complete and counts every message.",
+        "- Changelog messages per event: the sum of the end offsets of"
+        " `<app id>-statistics-changelog` after the rocksdb:// run, over its events.",
+        "- Peak memory: `VmHWM` of the process (two workers: the larger; OLF at a kill -9"
+        " size: just before the kill).",
+        "- The broker shares the machine's cores with the reader under test, and so does"
+        " anything else running at the time: compare numbers within one run. At `--quick`"
+        " sizes OLF's runs last a few seconds, so its rates and ratios are rough.",
+        "",
+    ]
+    return "\n".join(lines)

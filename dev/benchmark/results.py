@@ -1,0 +1,128 @@
+"""What each part of the benchmark measured: plain records the report and plot read.
+
+A part that failed (a worker that died, a reader that timed out) keeps its
+``error`` and no numbers; answers that differ from the reference model are
+kept as ``problems``. Either fails the run.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ReaderResult:
+    """One reader over the throughput input, run ``repeats`` times; events/s per run."""
+
+    name: str
+    stateful: bool
+    rates: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """The median events/s over the runs, None when none finished."""
+        return statistics.median(self.rates) if self.rates and not self.error else None
+
+    @property
+    def answers(self) -> str:
+        """``right``, ``WRONG`` or ``n/a`` (the reader failed before it could be checked)."""
+        if self.problems:
+            return "WRONG"
+        return "n/a" if self.error or not self.rates else "right"
+
+
+@dataclass
+class LatencyResult:
+    """Produced → visible in ``/api/stats/summary`` of one running worker, at a steady rate."""
+
+    rate: float
+    events: int = 0
+    measured: int = 0  # events after the warm-up, the ones the percentiles cover
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class RecoveryResult:
+    """One state size: prefill it, stream on, ``kill -9`` the worker, restart it."""
+
+    customers: int
+    prefill_rate: float | None = None
+    #: (customers held, events/s) along the prefill: throughput against state size.
+    prefill_curve: list[tuple[float, float]] = field(default_factory=list)
+    peak_mb: float | None = None
+    #: Seconds from the kill until the restarted worker has processed new events.
+    processing_again_s: float | None = None
+    #: Seconds from the kill until its summary covers every partition again.
+    complete_again_s: float | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def recovery_s(self) -> float | None:
+        """Kill to recovered: processing new events and complete again, the later of the two."""
+        if self.processing_again_s is None or self.complete_again_s is None:
+            return None
+        return max(self.processing_again_s, self.complete_again_s)
+
+
+@dataclass
+class RestoreResult:
+    """The worker restarted with its ``OLF_DATA_DIR`` deleted: all state from the changelog."""
+
+    customers: int
+    rows: int = 0
+    #: From starting the process until its summary is complete and counts every message.
+    seconds: float | None = None
+    #: From starting the process until its web server first answered (start-up, not restore).
+    answering_s: float | None = None
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def rows_per_second(self) -> float | None:
+        return self.rows / self.seconds if self.seconds else None
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    readers: list[ReaderResult] = field(default_factory=list)
+    changelog_per_event: float | None = None
+    latency: LatencyResult | None = None
+    recoveries: list[RecoveryResult] = field(default_factory=list)
+    restore: RestoreResult | None = None
+
+    def reader(self, name: str) -> ReaderResult | None:
+        return next((reader for reader in self.readers if reader.name == name), None)
+
+    def wrong_answers(self) -> list[str]:
+        """Every difference from the reference model, prefixed with where it was seen."""
+        found = [f"{r.name}: {p}" for r in self.readers for p in r.problems]
+        if self.latency is not None:
+            found += [f"latency worker: {p}" for p in self.latency.problems]
+        for recovery in self.recoveries:
+            found += [f"kill -9 at {recovery.customers:,}: {p}" for p in recovery.problems]
+        if self.restore is not None:
+            found += [f"restore: {p}" for p in self.restore.problems]
+        return found
+
+    def errors(self) -> list[str]:
+        """Every part that did not finish, with why."""
+        parts: list[tuple[str, str | None]] = [(r.name, r.error) for r in self.readers]
+        if self.latency is not None:
+            parts.append(("latency", self.latency.error))
+        parts += [(f"kill -9 at {r.customers:,}", r.error) for r in self.recoveries]
+        if self.restore is not None:
+            parts.append(("restore", self.restore.error))
+        return [f"{name}: {error}" for name, error in parts if error]

@@ -1,0 +1,233 @@
+"""Throughput: every reader over the same topic, each from the beginning in a process of its own.
+
+One input (``tests.random_stream``: updates, deletes, re-sends, ~2% malformed)
+is produced once; then each reader reads all of it with a consumer group (or
+app id) of its own, ``--repeats`` times:
+
+* the raw aiokafka consumer and the bare Faust agent (ceilings; they only
+  count, so only the number of messages they read is checked);
+* Quix Streams with OLF's statistics, and OLF with ``memory://`` and with
+  ``rocksdb://``: their answers are checked against the reference model;
+* two OLF workers of one fresh app, on a copy of the input appended once both
+  own partitions (see :func:`_two_workers`).
+
+Timing leaves start-up out: from the first message to the last for the
+readers that report it themselves; from the moment processing begins, as the
+summary shows it, for OLF (see :meth:`OlfWorker.time_processing`).
+
+Also measured here: OLF's changelog messages per event (``rocksdb://``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dev.benchmark.answers import check_final, check_messages, check_olf, check_quix
+from dev.benchmark.broker import commit_end_offsets, create_topic, offset_range
+from dev.benchmark.context import Context
+from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, processed
+from dev.benchmark.progress import say
+from dev.benchmark.reader_process import ReaderFailed, ReaderOutput, run_reader
+from dev.benchmark.results import ReaderResult, Results
+from dev.benchmark.streams import PARTITIONS, mixed_events, produce_all, reference_model
+from tests.reference_model import ReferenceModel, Sent
+
+RAW = "aiokafka consumer (the ceiling)"
+BARE_FAUST = "bare Faust agent (Faust's ceiling)"
+QUIX = "Quix Streams 3.28.1, same statistics"
+OLF_MEMORY = "OLF, memory://"
+OLF_ROCKSDB = "OLF, rocksdb://"
+OLF_TWO_WORKERS = "OLF, rocksdb://, two workers"
+
+#: Reader module, and how its answers are checked.
+PROCESS_READERS: dict[str, tuple[str, bool]] = {
+    RAW: ("raw_consumer", False),
+    BARE_FAUST: ("bare_faust", False),
+    QUIX: ("quix_statistics", True),
+}
+
+
+def run_throughput(ctx: Context, results: Results) -> None:
+    """Produce the input, then run every reader on it; add a result per reader."""
+    topic = ctx.name("throughput")
+    events = ctx.options.events
+    say(f"throughput: producing {events:,} events ({ctx.options.customers:,} customers) to {topic}")
+    asyncio.run(create_topic(ctx.bootstrap, topic, PARTITIONS))
+    stream = mixed_events(events, ctx.options.customers, seed=1)
+    produce_all(ctx.bootstrap, topic, stream)
+    model = reference_model(stream)
+    for name, (module, stateful) in PROCESS_READERS.items():
+
+        def run(repeat: int, module: str = module, stateful: bool = stateful) -> Run:
+            return _process_reader(ctx, module, stateful, topic, model, repeat)
+
+        results.readers.append(_repeat(ctx, name, stateful, run))
+    results.readers.append(
+        _repeat(ctx, OLF_MEMORY, True, lambda n: _olf(ctx, "memory://", topic, model, n))
+    )
+    per_event: list[float] = []
+    results.readers.append(
+        _repeat(
+            ctx, OLF_ROCKSDB, True, lambda n: _olf(ctx, "rocksdb://", topic, model, n, per_event)
+        )
+    )
+    results.changelog_per_event = per_event[0] if per_event else None
+    results.readers.append(
+        _repeat(ctx, OLF_TWO_WORKERS, True, lambda n: _two_workers(ctx, topic, stream, n))
+    )
+
+
+#: One run of a reader: (events/s, seconds, peak MiB, answer problems, notes).
+Run = tuple[float, float, float, list[str], list[str]]
+
+
+def _repeat(ctx: Context, name: str, stateful: bool, run: Callable[[int], Run]) -> ReaderResult:
+    result = ReaderResult(name, stateful)
+    for repeat in range(1, ctx.options.repeats + 1):
+        say(f"throughput: {name}, run {repeat} of {ctx.options.repeats}")
+        try:
+            rate, seconds, peak, problems, notes = run(repeat)
+        except (ReaderFailed, WorkerFailed, RuntimeError, OSError) as exc:
+            result.error = str(exc).splitlines()[0]
+            say(f"throughput: {name} FAILED: {exc}")
+            return result
+        result.rates.append(rate)
+        result.seconds.append(seconds)
+        result.peak_mb.append(peak)
+        result.problems += problems
+        result.notes += notes
+        verdict = "answers WRONG" if problems else "answers right" if stateful else "all read"
+        say(f"throughput: {name}: {rate:,.0f} events/s, {peak:,.0f} MiB peak, {verdict}")
+    return result
+
+
+def _process_reader(
+    ctx: Context, module: str, stateful: bool, topic: str, model: ReferenceModel, repeat: int
+) -> Run:
+    events = ctx.options.events
+    label = f"{module}-{repeat}"
+    arguments = [
+        *("--bootstrap", ctx.bootstrap, "--topic", topic, "--events", str(events)),
+        *("--group", ctx.name(label), "--state-dir", str(ctx.data_root / label)),
+    ]
+    output: ReaderOutput = run_reader(
+        module,
+        arguments,
+        result=ctx.log_dir / f"{label}.json",
+        log=ctx.log_dir / f"{label}.log",
+        timeout=ctx.timeout(events),
+    )
+    if stateful:
+        problems = check_quix(output.answers, model)
+    else:
+        problems = check_messages(output.answers, events)
+    return events / output.seconds, output.seconds, output.peak_mb, problems, []
+
+
+def _progress(what: str, total: int) -> Callable[[dict[str, Any]], None]:
+    return lambda summary: say(f"  {what}: {processed(summary):,} of {total:,} processed")
+
+
+def _olf(
+    ctx: Context,
+    store: str,
+    topic: str,
+    model: ReferenceModel,
+    repeat: int,
+    changelog_per_event: list[float] | None = None,
+) -> Run:
+    events = ctx.options.events
+    label = f"olf-{store.removesuffix('://')}-{repeat}"
+    app_id = ctx.name(label)
+    with ctx.olf_worker(app_id, topic, store, label) as worker:
+        worker.start()
+        seconds, timed = worker.time_processing(
+            events, ctx.timeout(events), report=_progress(label, events)
+        )
+        peak = worker.peak_rss_mb()
+        problems = check_final(worker, model)
+    if changelog_per_event is not None and not changelog_per_event:
+        # After the graceful stop, so every changelog write the worker made is counted.
+        _, end = asyncio.run(offset_range(ctx.bootstrap, f"{app_id}-statistics-changelog"))
+        changelog_per_event.append(end / events)
+    notes = _too_small(timed, events, label)
+    return timed / seconds, seconds, peak, problems, notes
+
+
+def _too_small(timed: int, events: int, label: str) -> list[str]:
+    """A note when under half the events were timed; an error when under a quarter.
+
+    Raises:
+        RuntimeError: too few events were processed after timing began to give a rate.
+    """
+    if timed >= events // 2:
+        return []
+    message = f"{label}: only {timed:,} of {events:,} events were timed; use more --events"
+    if timed < events // 4:
+        raise RuntimeError(message)
+    return [message]
+
+
+def _owned(worker: OlfWorker) -> set[int] | None:
+    """The partitions a ready worker owns (``GET /api/ready``), None while it is not ready."""
+    try:
+        body = worker.get_json("/api/ready")
+    except OSError:
+        return None
+    return set(body.get("partitions", []))
+
+
+def _two_workers(ctx: Context, topic: str, stream: list[Sent], repeat: int) -> Run:
+    """Two workers of a fresh app on a copy of the input, appended once they share the work.
+
+    Started on the same input, the first worker would get all of it and be far
+    into it before the second joins. So the app's group starts at the topic's
+    end (its offsets committed before any worker joins), both workers join and
+    split the partitions, then the same input is produced again. Timed from
+    the start of producing it (which takes a fraction of the processing time,
+    but shares the CPU meanwhile) until the summary counts all of it.
+    """
+    events = len(stream)
+    label = f"olf-two-{repeat}"
+    app_id = ctx.name(label)
+    asyncio.run(commit_end_offsets(ctx.bootstrap, topic, app_id))
+    first, second = (
+        ctx.olf_worker(app_id, topic, "rocksdb://", f"{label}-{worker}") for worker in "ab"
+    )
+    with first, second:
+        first.start()
+        second.start()
+
+        def owned() -> tuple[set[int], set[int]] | None:
+            a, b = _owned(first), _owned(second)
+            return None if a is None or b is None else (a, b)
+
+        first.wait_until(
+            owned,
+            lambda parts: (
+                all(parts) and not parts[0] & parts[1] and len(parts[0] | parts[1]) == PARTITIONS
+            ),
+            180.0,
+            "both workers to own partitions",
+            every=0.05,
+        )
+        if processed(first.wait_until(first.summary, lambda s: True, 30.0, "a summary")):
+            raise RuntimeError(f"{label}: processed events before any were produced")
+        started = time.monotonic()
+        produce_all(ctx.bootstrap, topic, stream)
+        first.wait_until(
+            first.summary,
+            lambda s: processed(s) >= events,
+            ctx.timeout(events),
+            f"all {events:,} events",
+            every=0.02,
+            report=_progress(label, events),
+        )
+        seconds = time.monotonic() - started
+        peak = max(first.peak_rss_mb(), second.peak_rss_mb())
+        model = reference_model(stream)
+        problems = check_final(first, model) + check_olf(second.get_json, model)
+    return events / seconds, seconds, peak, problems, []
