@@ -30,13 +30,12 @@ from enum import StrEnum
 
 import faust
 from faust.types import AgentT, StreamT
-from faust.types.tuples import Message
 
 from agents.dead_letters import DeadLetters
 from models.customer_event import CustomerEvent, InvalidEvent, parse_customer_event
 from models.customer_state import CustomerState
 from models.event_window import HOUR, METRIC_OF_TYPE, METRICS, retention_cutoff, window_start
-from models.message_batch import MessageBatch
+from models.message_batch import InputMessage, MessageBatch
 from models.partition_stats import NOTHING_PROCESSED
 from tables.partition_state import Draft
 from tables.statistics import Statistics
@@ -88,10 +87,12 @@ async def apply_batch(
     Rejected messages are queued to ``dead_letters`` before the batch is
     published, and the checkpoint that makes their count durable waits for them.
     """
+    if not batch.messages:
+        return []
     state = statistics.state(batch.partition)
     draft = state.draft()
     outcomes: list[Outcome] = []
-    rejected: list[tuple[Message, str]] = []
+    rejected: list[tuple[InputMessage, str]] = []
     last = draft.stats.offset
     for message in batch.messages:
         offset = message.offset
@@ -124,7 +125,7 @@ async def apply_batch(
             "Rejected %s[%d]@%d: %s", message.topic, message.partition, message.offset, reason
         )
         pending.append(await dead_letters.publish(message, reason))
-    state.publish(draft, list(batch.messages), pending)
+    state.publish(draft, batch.receipt(), pending)
     return outcomes
 
 

@@ -20,7 +20,8 @@ from collections.abc import Awaitable
 from typing import Final, Protocol
 
 from faust.types import TopicT
-from faust.types.tuples import Message
+
+from models.message_batch import InputMessage
 
 REASON_HEADER: Final = "olf.reason"
 TOPIC_HEADER: Final = "olf.source.topic"
@@ -31,11 +32,11 @@ OFFSET_HEADER: Final = "olf.source.offset"
 class DeadLetters(Protocol):
     """Somewhere to put rejected messages."""
 
-    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
+    async def publish(self, message: InputMessage, reason: str) -> Awaitable[object]:
         """Queue ``message`` with ``reason``; the result completes once it is durable."""
 
 
-def dead_letter_headers(message: Message, reason: str) -> list[tuple[str, bytes]]:
+def dead_letter_headers(message: InputMessage, reason: str) -> list[tuple[str, bytes]]:
     """The headers a dead letter of ``message`` carries."""
     return [
         (REASON_HEADER, reason.encode()),
@@ -51,7 +52,7 @@ class KafkaDeadLetters:
     def __init__(self, topic: TopicT) -> None:
         self.topic = topic
 
-    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
+    async def publish(self, message: InputMessage, reason: str) -> Awaitable[object]:
         # force=True: publish now, not when the source offset is committed.
         # The checkpoint that records the rejection waits for the returned
         # future, so a crash before it re-sends the letter instead of losing it.

@@ -26,13 +26,16 @@ from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager
 from app.workarounds.topics import TopicSpec, bootstrap_servers, ensure_topics
-from models.message_batch import MessageBatch
+from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
 from tables.statistics import Statistics, declare_statistics_table
 
 #: A partition with this many changed rows is checkpointed at once, so that
 #: its checkpoint record (which carries them all) stays a few MiB at most.
 CHECKPOINT_MAX_ROWS = 20_000
+#: Batches that may wait for the agent. Faust's default, 4,096 items, meant
+#: hundreds of thousands of fetched messages in memory while the agent caught up.
+WAITING_BATCHES = 4
 #: Largest changelog message the changelog topic accepts (a checkpoint record).
 CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20
 
@@ -102,16 +105,18 @@ def dead_letter_topic_name(events_topic: str) -> str:
     return f"{events_topic}-dlq"
 
 
-def raw_topic(app: faust.App, name: str, partitions: int) -> TopicT:
+def raw_topic(app: faust.App, name: str, partitions: int, maxsize: int | None = None) -> TopicT:
     """A topic of plain bytes, created at start-up if missing.
 
     Bytes: OLF parses and validates messages itself, so a malformed one
     reaches the agent (and the dead-letter topic) instead of being dropped by
     Faust's decoder. Created: a worker started before any producer finds its
     topics with the right number of partitions instead of waiting for them.
+    ``maxsize``: how many items a stream reading it may have waiting.
     """
     return app.topic(
         name,
+        maxsize=maxsize,
         internal=True,
         key_type=bytes,
         value_type=bytes,
@@ -154,7 +159,9 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         broker_max_poll_records=settings.batch_size,
         logging_config=logging_config(settings.log_format),
     )
-    customer_events = raw_topic(app, settings.customer_events_topic, settings.topic_partitions)
+    customer_events = raw_topic(
+        app, settings.customer_events_topic, settings.topic_partitions, maxsize=WAITING_BATCHES
+    )
     dead_letter_topic = raw_topic(
         app, dead_letter_topic_name(settings.customer_events_topic), settings.topic_partitions
     )
@@ -176,9 +183,13 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     app.changelog_writer = ChangelogWriter(
         bootstrap_servers(app.conf.broker), table.changelog_topic.get_topic_name()
     )
-    app.checkpointer = Checkpointer(
-        statistics, app.changelog_writer, ack=lambda message: app.consumer.ack(message)
-    )
+
+    def acknowledge(receipt: BatchReceipt) -> None:
+        consumer = app.consumer
+        assert isinstance(consumer, BatchingConsumer), "OlfApp makes a BatchingConsumer"
+        consumer.acknowledge(receipt)
+
+    app.checkpointer = Checkpointer(statistics, app.changelog_writer, ack=acknowledge)
 
     async def checkpoint_if_large(pending_rows: int) -> None:
         if pending_rows >= CHECKPOINT_MAX_ROWS:

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from models.customer_event import CustomerProfile
+from models.customer_event import CustomerProfile, profile_of
 from models.json_rows import dump_row
 
 
@@ -52,7 +52,7 @@ class CustomerState:
         if len(row) == 1:
             return cls(int(row[0]), None)
         version, country, segment, status = row
-        return cls(int(version), CustomerProfile(country, segment, status))
+        return cls(int(version), profile_of(country, segment, status))
 
     def to_json(self) -> dict[str, Any]:
         """The state as the workers' internal API sends it."""

@@ -8,8 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from faust.types.tuples import Message
+
+class InputMessage(Protocol):
+    """What OLF reads of a message: aiokafka's records and Faust's messages both have it.
+
+    The consumer hands the agent aiokafka's records as they are: making a Faust
+    message of each cost time, and memory that outlived its batch.
+    """
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,9 +40,29 @@ class MessageBatch:
 
     topic: str
     partition: int
-    messages: Sequence[Message]
+    messages: Sequence[InputMessage]
     #: The consumer group generation they were fetched in (stale after a rebalance).
     generation_id: int = 0
 
     def __len__(self) -> int:
         return len(self.messages)
+
+    def receipt(self) -> BatchReceipt:
+        """What acknowledging this batch needs, without keeping its messages alive."""
+        return BatchReceipt(
+            self.topic, self.partition, self.messages[0].offset, self.messages[-1].offset
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReceipt:
+    """A delivered batch to acknowledge: its partition and offset range.
+
+    Offsets in the range that no message had (transaction markers, compacted
+    records) are acknowledged too, as Faust does with the gaps it records.
+    """
+
+    topic: str
+    partition: int
+    first_offset: int
+    last_offset: int

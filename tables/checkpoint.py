@@ -11,7 +11,7 @@ each commit, :meth:`Checkpointer.checkpoint`:
    the partition's changelog, and waits for every acknowledgement;
 4. writes each partition's rows and stats to the local store in one write
    batch, with the changelog offset they reach;
-5. acknowledges the input messages the changes hold; Faust then commits
+5. acknowledges the input batches the changes hold; Faust then commits
    their offsets.
 
 Why the numbers stay exact whatever crashes when:
@@ -45,8 +45,8 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
-from faust.types.tuples import Message
 
+from models.message_batch import BatchReceipt
 from models.partition_stats import PartitionStats
 from tables.partition_state import Changes, PartitionState
 from tables.rows import STATS_KEY, Row, encode_checkpoint
@@ -141,7 +141,10 @@ class Checkpointer:
     """Makes the live changes of every partition durable (see the module's docstring)."""
 
     def __init__(
-        self, statistics: Statistics, writer: Changelog, ack: Callable[[Message], object]
+        self,
+        statistics: Statistics,
+        writer: Changelog,
+        ack: Callable[[BatchReceipt], object],
     ) -> None:
         self.statistics = statistics
         self.writer = writer
@@ -178,8 +181,8 @@ class Checkpointer:
             stored = [*rows, (STATS_KEY, stats.encode())]
             self.statistics.table.store.write_checkpoint(state.partition, stored, offset)
             state.settle()
-            for message in changes.messages:
-                self.ack(message)
+            for receipt in changes.batches:
+                self.ack(receipt)
             self.counts.changelog_messages += len(rows) + 1
         self.counts.checkpoints += 1
         self.counts.seconds += time.monotonic() - started

@@ -17,10 +17,9 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from faust.types.tuples import Message
-
 from models.customer_state import CustomerState
 from models.event_window import HourWindow
+from models.message_batch import BatchReceipt
 from models.partition_stats import PartitionStats
 from tables.partition_rows import PartitionRows
 from tables.rows import STATS_KEY, Row, customer_key, window_key
@@ -37,8 +36,10 @@ class Changes:
     customers: dict[str, CustomerState] = field(default_factory=dict)
     #: None: the window was deleted.
     windows: dict[WindowKey, HourWindow | None] = field(default_factory=dict)
-    #: Input messages whose effect these changes hold: acknowledged once durable.
-    messages: list[Message] = field(default_factory=list)
+    #: Input batches whose effect these changes hold: acknowledged once durable.
+    #: Receipts, not the messages: kept messages would pin Python's memory
+    #: arenas full of each batch's garbage until the checkpoint.
+    batches: list[BatchReceipt] = field(default_factory=list)
     #: Dead letters these changes count as rejected: durable before the changes are.
     dead_letters: list[Awaitable[object]] = field(default_factory=list)
 
@@ -87,12 +88,12 @@ class PartitionState:
         return Draft(self)
 
     def publish(
-        self, draft: Draft, messages: list[Message], dead_letters: list[Awaitable[object]]
+        self, draft: Draft, batch: BatchReceipt, dead_letters: list[Awaitable[object]]
     ) -> None:
-        """Make ``draft`` the current state; ``messages`` are the batch it applied."""
+        """Make ``draft`` the current state; ``batch`` is the batch it applied."""
         self.changes.customers.update(draft.customers)
         self.changes.windows.update(draft.windows)
-        self.changes.messages.extend(messages)
+        self.changes.batches.append(batch)
         self.changes.dead_letters.extend(dead_letters)
         self.stats = draft.stats
 
@@ -101,7 +102,7 @@ class PartitionState:
         if self.sealed is not None:
             raise RuntimeError(f"partition {self.partition} is already being checkpointed")
         changes = self.changes
-        if not (changes.customers or changes.windows or changes.messages):
+        if not (changes.customers or changes.windows or changes.batches):
             return None
         self.sealed, self.changes = changes, Changes()
         return self.stats, changes
@@ -113,7 +114,7 @@ class PartitionState:
             return
         sealed.customers.update(self.changes.customers)
         sealed.windows.update(self.changes.windows)
-        sealed.messages.extend(self.changes.messages)
+        sealed.batches.extend(self.changes.batches)
         sealed.dead_letters.extend(self.changes.dead_letters)
         self.changes = sealed
 

@@ -11,7 +11,7 @@ from faust.types.tuples import Message
 
 from app.factory import Olf
 from app.reports import ClusterView, Series, partition_report
-from models.message_batch import MessageBatch
+from models.message_batch import InputMessage, MessageBatch
 from tests.reference_model import Sent
 
 TOPIC = "customer-events"
@@ -21,9 +21,9 @@ TOPIC = "customer-events"
 class RecordingDeadLetters:
     """Dead letters kept in memory, for unit tests without a broker."""
 
-    records: list[tuple[Message, str]] = field(default_factory=list)
+    records: list[tuple[InputMessage, str]] = field(default_factory=list)
 
-    async def publish(self, message: Message, reason: str) -> Awaitable[object]:
+    async def publish(self, message: InputMessage, reason: str) -> Awaitable[object]:
         self.records.append((message, reason))
         done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         done.set_result(None)

@@ -36,8 +36,10 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 from faust.transport.drivers.aiokafka import Consumer
 from faust.types import TP
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
-from models.message_batch import MessageBatch
+from models.message_batch import BatchReceipt, MessageBatch
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,30 @@ class BatchingConsumer(Consumer):
             topics, start_new_transaction=start_new_transaction
         )
         return committed
+
+    def acknowledge(self, receipt: BatchReceipt) -> None:
+        """Acknowledge a delivered batch, so that Faust's next commit covers it.
+
+        Faust's own ``ack`` takes one message at a time; this records the
+        batch's offsets in the same structures under the same lock. Batches are
+        not added to Faust's set of unacknowledged messages: a batch the agent
+        has not published when the worker stops or loses the partition is
+        simply read again, and keeping a message of each would hold memory.
+        """
+        tp = TP(receipt.topic, receipt.partition)
+        with ack_lock:
+            committed = self._committed_offset[tp]
+            first = (
+                receipt.first_offset if committed is None else max(receipt.first_offset, committed)
+            )
+            index = self._acked_index[tp]
+            new = [
+                offset for offset in range(first, receipt.last_offset + 1) if offset not in index
+            ]
+            index.update(new)
+            self._acked[tp].extend(new)
+            self._n_acked += len(new)
+            notify(self._waiting_for_ack)
 
     async def _drain_messages(self, fetcher: Any) -> None:
         """Replaces Faust's per-message loop: one delivery per fetched partition."""
@@ -143,11 +169,7 @@ class BatchingConsumer(Consumer):
                 if previous and record.offset - previous > 1:
                     await self._add_gap(tp, previous + 1, record.offset)
                 previous = record.offset
-        messages = [self._to_message(tp, record) for record in fresh]
-        # Faust's shutdown waits while a delivered message is unacknowledged. A
-        # batch is acknowledged at once, so its last message stands for all.
-        self._unacked_messages.add(messages[-1])
-        batch = MessageBatch(tp.topic, tp.partition, messages, generation)
+        batch = MessageBatch(tp.topic, tp.partition, fresh, generation)
         for channel in list(self.app.topics):
             # The streams' own channels: Faust registers one per stream reading a topic.
             if getattr(channel, "is_iterator", False) and tp.topic in getattr(
@@ -155,5 +177,5 @@ class BatchingConsumer(Consumer):
             ):
                 await channel.put(cast(Any, batch))  # the agent's stream yields it as is
         self.delivered.batches += 1
-        self.delivered.messages += len(messages)
+        self.delivered.messages += len(fresh)
         return True

@@ -124,3 +124,18 @@ async def test_olf_delivers_nothing_fetched_before_a_rebalance(olf: Olf) -> None
     assert channel.queue.empty()
     # The read offset stays where a rebalance's seek put it, so the messages come again.
     assert consumer._read_offset[tp] is None
+
+
+async def test_an_acknowledged_batch_is_what_the_next_commit_covers(olf: Olf) -> None:
+    async def callback(message: Any) -> None:
+        raise AssertionError("no message goes through the callback")
+
+    channel = aiter(olf.app.topic(TOPIC))
+    consumer, fetcher = consumer_with_one_fetch(olf, callback)
+    await consumer._drain_messages(fetcher)
+    batch = channel.queue.get_nowait()
+    tp = TP(TOPIC, 0)
+    assert consumer._new_offset(tp) is None  # delivered, not yet durable
+
+    consumer.acknowledge(batch.receipt())
+    assert consumer._new_offset(tp) == FETCHED  # the offset after the batch's last message

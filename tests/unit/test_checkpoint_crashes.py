@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faust.types.tuples import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +28,7 @@ from agents.dead_letters import DeadLetters
 from app.factory import Olf
 from app.reports import Series
 from models.event_window import METRICS
-from models.message_batch import MessageBatch
+from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import Checkpointer
 from tables.rows import Row
 from tests.conftest import UNIT_PARTITIONS, build_olf
@@ -125,13 +124,13 @@ async def first_run(
     acked: dict[int, int] = {}
     acks_left = plan.messages if plan.stage == "acks" else None
 
-    def ack(message: Message) -> None:
+    def ack(receipt: BatchReceipt) -> None:
         nonlocal acks_left
         if acks_left is not None and checkpoints == plan.crash_at:
             if acks_left == 0:
                 raise Crash
             acks_left -= 1
-        acked[message.partition] = message.offset
+        acked[receipt.partition] = receipt.last_offset
 
     checkpointer = Checkpointer(olf.statistics, changelog, ack)
     checkpoints = 0
@@ -171,7 +170,7 @@ async def restart(
         store.apply_changelog_records(partition, log[(restored or -1) + 1 :])
     for batch in as_batches(stream, plan.sizes, committed):
         await apply_batch(batch, olf.statistics, dead)
-    await Checkpointer(olf.statistics, changelog, lambda message: None).checkpoint()
+    await Checkpointer(olf.statistics, changelog, lambda receipt: None).checkpoint()
     assert_equal_to_model(olf, stream)
     store.close()
 
