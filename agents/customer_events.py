@@ -119,12 +119,18 @@ async def apply_batch(
             continue
         outcomes.append(apply_event(draft, offset, event))
 
-    pending = []
-    for message, reason in rejected:
+    pending = [await dead_letters.publish(message, reason) for message, reason in rejected]
+    if rejected:
+        # One line per batch: a line per message cost more than the message.
+        first, reason = rejected[0]
         log.warning(
-            "Rejected %s[%d]@%d: %s", message.topic, message.partition, message.offset, reason
+            "Rejected %d message(s) of %s[%d] to the dead-letter topic, first at offset %d: %s",
+            len(rejected),
+            first.topic,
+            batch.partition,
+            first.offset,
+            reason,
         )
-        pending.append(await dead_letters.publish(message, reason))
     state.publish(draft, batch.receipt(), pending)
     return outcomes
 

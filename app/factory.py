@@ -162,16 +162,14 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     customer_events = raw_topic(
         app, settings.customer_events_topic, settings.topic_partitions, maxsize=WAITING_BATCHES
     )
-    dead_letter_topic = raw_topic(
-        app, dead_letter_topic_name(settings.customer_events_topic), settings.topic_partitions
-    )
+    dead_letter_topic = dead_letter_topic_name(settings.customer_events_topic)
     table = declare_statistics_table(
         app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
     )
     changelog = table.changelog_topic
     app.own_topics = (
         TopicSpec(customer_events.get_topic_name(), settings.topic_partitions),
-        TopicSpec(dead_letter_topic.get_topic_name(), settings.topic_partitions),
+        TopicSpec(dead_letter_topic, settings.topic_partitions),
         # With Faust's configuration: it would otherwise create it just before joining.
         TopicSpec(
             changelog.get_topic_name(),
@@ -180,8 +178,9 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         ),
     )
     statistics = Statistics(table)
-    app.changelog_writer = ChangelogWriter(
-        bootstrap_servers(app.conf.broker), table.changelog_topic.get_topic_name()
+    # One idempotent acks=all producer for checkpoints and dead letters.
+    writer = app.changelog_writer = ChangelogWriter(
+        bootstrap_servers(app.conf.broker), changelog.get_topic_name()
     )
 
     def acknowledge(receipt: BatchReceipt) -> None:
@@ -189,7 +188,7 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         assert isinstance(consumer, BatchingConsumer), "OlfApp makes a BatchingConsumer"
         consumer.acknowledge(receipt)
 
-    app.checkpointer = Checkpointer(statistics, app.changelog_writer, ack=acknowledge)
+    app.checkpointer = Checkpointer(statistics, writer, ack=acknowledge)
 
     async def checkpoint_if_large(pending_rows: int) -> None:
         if pending_rows >= CHECKPOINT_MAX_ROWS:
@@ -199,7 +198,7 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         app,
         customer_events,
         statistics,
-        dead_letters or KafkaDeadLetters(dead_letter_topic),
+        dead_letters or KafkaDeadLetters(dead_letter_topic, lambda: writer.producer),
         checkpoint_due=checkpoint_if_large,
     )
     cluster = Cluster(app, statistics, settings.customer_events_topic, settings.topic_partitions)
