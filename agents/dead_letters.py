@@ -16,12 +16,11 @@ again, with the same source headers, which identify it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Final, Protocol
 
-from aiokafka import AIOKafkaProducer
-
 from models.message_batch import InputMessage
+from tables.durable_producer import DurableProducer
 
 REASON_HEADER: Final = "olf.reason"
 TOPIC_HEADER: Final = "olf.source.topic"
@@ -53,15 +52,14 @@ class KafkaDeadLetters:
     took a tenth of a worker's time when 2% of its input was malformed.
     """
 
-    def __init__(self, topic: str, producer: Callable[[], AIOKafkaProducer]) -> None:
+    def __init__(self, topic: str, producer: DurableProducer) -> None:
         self.topic = topic
-        #: The started producer (it exists only once the worker runs).
-        self.producer = producer
+        self.durable = producer
 
     async def publish(self, message: InputMessage, reason: str) -> Awaitable[object]:
         # The checkpoint that records the rejection waits for the returned
         # future, so a crash before it re-sends the letter instead of losing it.
-        pending: Awaitable[object] = await self.producer().send(
+        pending: Awaitable[object] = await self.durable.producer.send(
             self.topic,
             value=message.value,
             key=message.key,

@@ -28,11 +28,14 @@ from app.workarounds.recovery import SeekFirstTableManager
 from app.workarounds.topics import TopicSpec, bootstrap_servers, ensure_topics
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
+from tables.durable_producer import DurableProducer
 from tables.statistics import Statistics, declare_statistics_table
 
 #: A partition with this many changed rows is checkpointed at once, so that
 #: its checkpoint record (which carries them all) stays a few MiB at most.
 CHECKPOINT_MAX_ROWS = 20_000
+#: Bytes fetched per partition and request (see create_olf).
+FETCH_BYTES_PER_PARTITION = 4 << 20
 #: Batches that may wait for the agent. Faust's default, 4,096 items, meant
 #: hundreds of thousands of fetched messages in memory while the agent caught up.
 WAITING_BATCHES = 4
@@ -47,8 +50,8 @@ class OlfApp(faust.App):
     own_topics: tuple[TopicSpec, ...] = ()
     #: Makes the statistics durable before each commit (set by create_olf).
     checkpointer: Checkpointer | None = None
-    #: The checkpoints' producer, started and stopped with the app (set by create_olf).
-    changelog_writer: ChangelogWriter | None = None
+    #: OLF's own producers (checkpoints, dead letters), started and stopped with the app.
+    durable_producers: tuple[DurableProducer, ...] = ()
 
     async def on_first_start(self) -> None:
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
@@ -57,8 +60,8 @@ class OlfApp(faust.App):
             await ensure_topics(
                 self.conf.broker, self.own_topics, self.conf.topic_replication_factor
             )
-        if self.changelog_writer is not None:
-            await self.changelog_writer.start()
+        for producer in self.durable_producers:
+            await producer.start()
         await super().on_first_start()
 
     def _new_consumer(self) -> ConsumerT:
@@ -86,8 +89,8 @@ class OlfApp(faust.App):
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
         # After the consumer's last commit, which ran the last checkpoint.
-        if self.changelog_writer is not None:
-            await self.changelog_writer.stop()
+        for producer in self.durable_producers:
+            await producer.stop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,12 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         # Each commit is preceded by a checkpoint (see tables.checkpoint).
         broker_commit_interval=settings.checkpoint_interval,
         broker_max_poll_records=settings.batch_size,
+        # aiokafka sends no fetch to a broker while data it fetched for any of
+        # that broker's partitions is still unconsumed (for 100 ms), so each
+        # fetch round trip idles the worker. With 1 MiB per partition (Faust's
+        # default), two workers sharing a broker were idle half the time and
+        # together no faster than one; 4 MiB keeps them busy.
+        consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
         logging_config=logging_config(settings.log_format),
     )
     customer_events = raw_topic(
@@ -178,10 +187,9 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         ),
     )
     statistics = Statistics(table)
-    # One idempotent acks=all producer for checkpoints and dead letters.
-    writer = app.changelog_writer = ChangelogWriter(
-        bootstrap_servers(app.conf.broker), changelog.get_topic_name()
-    )
+    writer = ChangelogWriter(bootstrap_servers(app.conf.broker), changelog.get_topic_name())
+    dead_letter_producer = DurableProducer(bootstrap_servers(app.conf.broker))
+    app.durable_producers = (writer.durable, dead_letter_producer)
 
     def acknowledge(receipt: BatchReceipt) -> None:
         consumer = app.consumer
@@ -198,7 +206,7 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         app,
         customer_events,
         statistics,
-        dead_letters or KafkaDeadLetters(dead_letter_topic, lambda: writer.producer),
+        dead_letters or KafkaDeadLetters(dead_letter_topic, dead_letter_producer),
         checkpoint_due=checkpoint_if_large,
     )
     cluster = Cluster(app, statistics, settings.customer_events_topic, settings.topic_partitions)

@@ -48,6 +48,7 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 
 from models.message_batch import BatchReceipt
 from models.partition_stats import PartitionStats
+from tables.durable_producer import DurableProducer
 from tables.partition_state import Changes, PartitionState
 from tables.rows import STATS_KEY, Row, encode_checkpoint
 from tables.statistics import Statistics
@@ -69,36 +70,17 @@ class Changelog(Protocol):
 
 
 class ChangelogWriter:
-    """Sends changelog messages in order, waiting for all in-sync replicas (``acks=all``).
-
-    Idempotent, so a retried request neither duplicates nor reorders messages.
-    """
+    """Sends changelog messages in order, in whole record batches, with ``acks=all``."""
 
     def __init__(self, bootstrap_servers: list[str], topic: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
         self.topic = topic
-        self._producer: AIOKafkaProducer | None = None
-
-    async def start(self) -> None:
-        # Created here: aiokafka needs the running event loop.
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers,
-            acks="all",
-            enable_idempotence=True,
-            max_batch_size=MAX_BATCH_BYTES,
-            max_request_size=MAX_REQUEST_BYTES,
+        self.durable = DurableProducer(
+            bootstrap_servers, max_batch_size=MAX_BATCH_BYTES, max_request_size=MAX_REQUEST_BYTES
         )
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
 
     @property
     def producer(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            raise RuntimeError("the changelog writer has not been started")
-        return self._producer
+        return self.durable.producer
 
     async def send(self, partition: int, messages: Sequence[Row]) -> asyncio.Future[int]:
         """Queue ``messages`` for ``partition``; the future gives the last one's offset."""
