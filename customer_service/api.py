@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -50,6 +51,7 @@ DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 500
 LIST_FILTERS: Final = ("country", "segment", "status")
 LIST_PARAMETERS: Final = (*LIST_FILTERS, "limit", "cursor")
+_LIMIT_DIGITS: Final = re.compile(r"[0-9]{1,4}")
 _WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -168,7 +170,9 @@ def _list_query(query: MultiMapping[str]) -> tuple[dict[str, str], int, str | No
     limit = DEFAULT_LIMIT
     raw_limit = query.get("limit")
     if raw_limit is not None and "limit" not in errors:
-        if raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_LIMIT:
+        # ASCII digits only: str.isdigit also accepts "²" and other scripts'
+        # digits, which int() then rejects or reads as a number.
+        if _LIMIT_DIGITS.fullmatch(raw_limit) and 1 <= int(raw_limit) <= MAX_LIMIT:
             limit = int(raw_limit)
         else:
             errors["limit"] = f"must be an integer from 1 to {MAX_LIMIT}"

@@ -11,6 +11,7 @@ service to OLF's parser).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +23,10 @@ SEGMENTS: Final = ("consumer", "smb", "enterprise")
 STATUSES: Final = ("active", "inactive", "suspended")
 COUNTRY_CODES: Final = frozenset(country.alpha_2 for country in pycountry.countries)
 FIELDS: Final = ("name", "email", "country", "segment", "status")
+#: Unicode categories a name may not contain: control, format, surrogate,
+#: private use and unassigned characters (NUL, line breaks, bidirectional
+#: overrides, zero-width joiners...), which would be stored and published as they are.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 DEFAULT_STATUS: Final = "active"
 MAX_NAME_LENGTH: Final = 200
 MAX_EMAIL_LENGTH: Final = 254
@@ -150,6 +155,11 @@ def _problem(field: str, value: str) -> str | None:
     if field == "name":
         if not 1 <= len(value) <= MAX_NAME_LENGTH:
             return f"must be 1-{MAX_NAME_LENGTH} characters"
+        if any(unicodedata.category(char) in _INVISIBLE for char in value):
+            return (
+                "must not contain control or format characters"
+                " (such as NUL, line breaks or bidirectional overrides)"
+            )
     elif field == "email":
         if len(value) > MAX_EMAIL_LENGTH:
             return f"must be at most {MAX_EMAIL_LENGTH} characters"

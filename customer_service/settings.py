@@ -6,6 +6,7 @@ table lists the same names.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -75,6 +76,11 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{env_var_name(name)} must be > 0")
+        if self.token == DEV_TOKEN and not _is_loopback(self.bind):
+            raise SettingsError(
+                f"{env_var_name('bind')}={self.bind} serves the network, and"
+                f" {env_var_name('token')} is the documented development token: set your own"
+            )
         if self.outbox_retention < 0:
             raise SettingsError(f"{env_var_name('outbox_retention')} must be >= 0")
         if self.relay_backoff_max < self.relay_backoff_initial:
@@ -94,6 +100,16 @@ class Settings:
     def base_url(self) -> str:
         """Where clients on this machine reach the API."""
         return f"http://{self.bind}:{self.port}"
+
+
+def _is_loopback(bind: str) -> bool:
+    """Whether an address to listen on is reachable from this machine only."""
+    if bind == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return False  # a host name: assume it reaches the network
 
 
 def env_var_name(field_name: str) -> str:

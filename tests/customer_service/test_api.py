@@ -16,6 +16,10 @@ COUNTRY_RULE = "must be an ISO 3166-1 alpha-2 code in capitals, such as NL"
 SEGMENT_RULE = "must be one of: consumer, smb, enterprise"
 STATUS_RULE = "must be one of: active, inactive, suspended"
 LIMIT_RULE = "must be an integer from 1 to 500"
+INVISIBLE_CHARACTERS = (
+    "must not contain control or format characters"
+    " (such as NUL, line breaks or bidirectional overrides)"
+)
 READ_ONLY = "is set by the service and cannot be written"
 NOT_A_FIELD = "is not a customer field (fields: name, email, country, segment, status)"
 NOT_A_PARAMETER = "is not a query parameter (parameters: country, segment, status, limit, cursor)"
@@ -63,6 +67,10 @@ async def test_each_created_customer_gets_its_own_id(client: Client) -> None:
         ("name", "   ", "must be 1-200 characters"),
         ("name", "x" * 201, "must be 1-200 characters"),
         ("name", 42, "must be a string"),
+        ("name", "Ada\x00", INVISIBLE_CHARACTERS),
+        ("name", "Ada\nLovelace", INVISIBLE_CHARACTERS),
+        ("name", "Ada \u202egnilruT", INVISIBLE_CHARACTERS),  # a right-to-left override
+        ("name", "A\u200dda", INVISIBLE_CHARACTERS),  # a zero-width joiner
         ("email", "ada", "must look like name@example.com"),
         ("email", "ada@example", "must look like name@example.com"),
         ("email", "a da@example.com", "must look like name@example.com"),
@@ -420,6 +428,9 @@ async def test_the_default_page_holds_50(client: Client) -> None:
         ("limit=501", {"limit": LIMIT_RULE}),
         ("limit=ten", {"limit": LIMIT_RULE}),
         ("limit=-1", {"limit": LIMIT_RULE}),
+        ("limit=" + "9" * 5000, {"limit": LIMIT_RULE}),
+        ("limit=%C2%B2", {"limit": LIMIT_RULE}),  # "²": a digit to str.isdigit, not to int
+        ("limit=%D9%A5", {"limit": LIMIT_RULE}),  # an Arabic-Indic five
         ("cursor=bm9wZQ", {"cursor": "is not a cursor this service returned"}),
         ("cursor=", {"cursor": "is not a cursor this service returned"}),
         ("country=XX", {"country": COUNTRY_RULE}),

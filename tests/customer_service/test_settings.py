@@ -85,6 +85,19 @@ def test_an_unusable_value_is_refused_naming_its_variable(
     assert str(refused.value).startswith(f"CUSTOMER_SERVICE_{message}")
 
 
+@pytest.mark.parametrize("bind", ["0.0.0.0", "192.0.2.7", "::", "api.example.com"])
+def test_the_development_token_is_refused_on_an_address_others_reach(bind: str) -> None:
+    with pytest.raises(SettingsError, match="CUSTOMER_SERVICE_TOKEN"):
+        Settings.from_env({"CUSTOMER_SERVICE_BIND": bind})
+    own = Settings.from_env({"CUSTOMER_SERVICE_BIND": bind, "CUSTOMER_SERVICE_TOKEN": "s3cret"})
+    assert own.bind == bind
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_the_development_token_is_fine_on_loopback(bind: str) -> None:
+    assert Settings.from_env({"CUSTOMER_SERVICE_BIND": bind}).token == "dev-token"
+
+
 def test_the_readme_documents_every_variable() -> None:
     readme = README.read_text()
     missing = [
