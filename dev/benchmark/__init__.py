@@ -9,8 +9,8 @@ Modules, one job each:
 * ``broker``: the local broker and its topics; ``streams``: the input and producing it;
 * readers run as processes (``reader_process``): ``raw_consumer``, ``bare_faust``,
   ``quix_statistics``; OLF itself through ``olf_worker``;
-* the parts: ``throughput``, ``latency``, ``recovery``; ``answers``: checks against
-  the reference model;
+* the parts: ``throughput``, ``scaling`` (one worker against two), ``latency``,
+  ``recovery``; ``answers``: checks against the reference model;
 * ``results``, ``targets`` (the issue's, fixed), ``report`` (BENCHMARKS.md), ``plot``;
   ``memory`` (peak RSS), ``progress`` (what it prints while it runs).
 """

@@ -23,6 +23,7 @@ from dev.benchmark.progress import say
 from dev.benchmark.recovery import run_recovery
 from dev.benchmark.report import render
 from dev.benchmark.results import Results
+from dev.benchmark.scaling import run_scaling
 from dev.benchmark.targets import evaluate
 from dev.benchmark.throughput import run_throughput
 
@@ -34,12 +35,14 @@ def run_all(ctx: Context) -> Results:
     """Every part, in order; a part that fails is recorded and the next one runs."""
     results = Results()
     run_throughput(ctx, results)
+    run_scaling(ctx, results)
     results.latency = run_latency(ctx)
     largest = max(ctx.options.recovery_customers)
     for customers in ctx.options.recovery_customers:
-        recovery, restore = run_recovery(ctx, customers, restore=customers == largest)
+        recovery, restore = run_recovery(ctx, customers, largest=customers == largest)
         results.recoveries.append(recovery)
         results.restore = restore or results.restore
+    results.incidents = ctx.incidents
     return results
 
 
@@ -82,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"WRONG ANSWER  {line}")
     for line in failed:
         print(f"FAILED  {line}")
+    for line in results.incidents:
+        print(f"NOTE  {line}")
     if wrong:
         print("Exit 1: a reader's answers differ from the reference model.")
         return 1

@@ -1,9 +1,12 @@
-"""Reader: a bare Faust agent that parses each message and counts in a dict: Faust's ceiling.
+"""Reader: a bare Faust agent that parses and counts each message: Faust's per-message path.
 
 The same work as ``raw_consumer`` (orjson, counts by country in a plain dict),
-but through faust-streaming's consumer, stream and acknowledgement machinery:
-what any Faust application pays before it keeps state. No tables, no changelog,
-no web server. Its answer (how many messages it read) is checked, not its counts.
+but through faust-streaming's consumer, stream and acknowledgement machinery,
+one message at a time: what a Faust application pays before it keeps state.
+No tables, no changelog, no web server. OLF does not take this path: it
+delivers whole fetches to its agent (``app/workarounds/batch_delivery.py``),
+so this is not a ceiling for OLF. Its answer (how many messages it read) is
+checked, not its counts.
 """
 
 from __future__ import annotations

@@ -131,6 +131,23 @@ async def commit_end_offsets(bootstrap: str, topic: str, group: str) -> int:
         await consumer.stop()
 
 
+async def committed_offsets(bootstrap: str, topic: str, group: str) -> int:
+    """The sum of ``group``'s committed offsets over ``topic``'s partitions (none: 0)."""
+    partitions = await partition_count(bootstrap, topic)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        offsets = [
+            await consumer.committed(TopicPartition(topic, partition))
+            for partition in range(partitions)
+        ]
+        return sum(offset or 0 for offset in offsets)
+    finally:
+        await consumer.stop()
+
+
 async def delete_topics_of(bootstrap: str, run_id: str) -> int:
     """Delete every topic whose name contains ``run_id``; return how many."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dev.benchmark.olf_worker import OlfWorker, free_port
@@ -19,6 +19,8 @@ class Context:
     log_dir: Path
     #: State directories (a temporary directory, removed after the run).
     data_root: Path
+    #: Oddities worth reporting that fail nothing (a worker killed after SIGTERM); appended to.
+    incidents: list[str] = field(default_factory=list)
 
     def name(self, part: str) -> str:
         """A topic, group or app id for ``part`` of this run, e.g. ``bench-1a2b3c-quix-1``."""
@@ -38,4 +40,5 @@ class Context:
             data_dir=self.data_root / name,
             log_path=self.log_dir / f"{name}.log",
             web_port=free_port(),
+            incidents=self.incidents,
         )

@@ -27,8 +27,13 @@ import orjson
 
 from dev.benchmark.broker import ROOT
 from dev.benchmark.memory import peak_rss_mb
+from dev.benchmark.progress import say
 
 SUMMARY = "/api/stats/summary"
+#: Seconds a worker gets to exit after SIGTERM before it is killed (and the kill noted).
+STOP_TIMEOUT = 60.0
+#: A stop slower than this many seconds is mentioned while the benchmark runs.
+SLOW_STOP = 15.0
 T = TypeVar("T")
 
 
@@ -48,8 +53,11 @@ class OlfWorker:
 
     env: dict[str, str]
     log_path: Path
+    #: Where a stop that needed SIGKILL after SIGTERM is noted (the run's, shared).
+    incidents: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     _connection: http.client.HTTPConnection | None = field(default=None, repr=False)
+    _terminated_at: float | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -62,6 +70,7 @@ class OlfWorker:
         data_dir: Path,
         log_path: Path,
         web_port: int,
+        incidents: list[str],
     ) -> OlfWorker:
         env = {
             "OLF_APP_ID": app_id,
@@ -74,7 +83,7 @@ class OlfWorker:
             "OLF_WEB_BIND": "127.0.0.1",
             "OLF_WEB_HOST": "127.0.0.1",
         }
-        return cls(env, log_path)
+        return cls(env, log_path, incidents)
 
     @property
     def data_dir(self) -> Path:
@@ -104,24 +113,50 @@ class OlfWorker:
                 start_new_session=True,  # its own group: a kill reaches any child too
             )
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """Stop gracefully (SIGTERM); SIGKILL if it lingers past ``timeout``."""
-        self._signal(signal.SIGTERM, timeout)
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop gracefully (SIGTERM); SIGKILL if it lingers past ``timeout`` (an incident)."""
+        self.terminate()
+        self.reap(timeout)
 
     def kill(self) -> None:
         """``kill -9``: the worker gets no chance to commit, flush or leave its group."""
-        self._signal(signal.SIGKILL, 30.0)
-
-    def _signal(self, sig: signal.Signals, timeout: float) -> None:
         self._close_connection()
-        if self.process is None or self.process.poll() is not None:
+        if self._send(signal.SIGKILL) and self.process is not None:
+            self.process.wait(30.0)
+
+    def terminate(self) -> None:
+        """Send SIGTERM and return at once (see :func:`stop_all`); :meth:`reap` waits."""
+        self._close_connection()
+        self._terminated_at = time.monotonic() if self._send(signal.SIGTERM) else None
+
+    def reap(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Wait for the exit :meth:`terminate` asked for; SIGKILL after ``timeout`` seconds."""
+        if self.process is None or self._terminated_at is None:
             return
-        os.killpg(self.process.pid, sig)
+        left = max(0.0, self._terminated_at + timeout - time.monotonic())
         try:
-            self.process.wait(timeout)
+            self.process.wait(left)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
+            self._send(signal.SIGKILL)
+            self.process.wait(30.0)
+            incident = (
+                f"{self.log_path.stem}: still running {timeout:.0f} s after SIGTERM, killed;"
+                f" log {self.log_path}"
+            )
+            self.incidents.append(incident)
+            say(f"  {incident}")
+        else:
+            took = time.monotonic() - self._terminated_at
+            if took > SLOW_STOP:
+                say(f"  {self.log_path.stem}: took {took:.0f} s to stop after SIGTERM")
+        self._terminated_at = None
+
+    def _send(self, sig: signal.Signals) -> bool:
+        """Signal the worker's process group; False when it does not run."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        os.killpg(self.process.pid, sig)
+        return True
 
     def __enter__(self) -> OlfWorker:
         return self
@@ -250,6 +285,14 @@ class OlfWorker:
             read, lambda s: processed(s) >= events, timeout, f"all {events:,}", 0.02, report
         )
         return time.monotonic() - started, events - counted
+
+
+def stop_all(workers: list[OlfWorker], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM every worker at once, then wait for each: none waits on another's rebalance."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.reap(timeout)
 
 
 def free_port() -> int:

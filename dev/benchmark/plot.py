@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ matplotlib.use("Agg")  # files only: no display on a server or in CI
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from dev.benchmark.results import Results
+from dev.benchmark.results import Kill, Results
 
 #: The issue's ceiling for a recovery, session timeout included.
 RECOVERY_TARGET_S = 15.0
@@ -54,14 +56,24 @@ def plot(results: Results, path: Path) -> bool:
 
     timed = [r for r in recoveries if r.recovery_s is not None]
     sizes = [r.customers for r in timed]
-    right.plot(sizes, [r.processing_again_s for r in timed], marker="o", label="processing again")
-    right.plot(sizes, [r.complete_again_s for r in timed], marker="s", label="summary complete")
+    lines: list[tuple[str, str, Callable[[Kill], float]]] = [
+        ("o", "processing again", lambda kill: kill.processing_again_s),
+        ("s", "summary complete", lambda kill: kill.complete_again_s),
+    ]
+    for marker, label, seconds in lines:
+        each = [[seconds(kill) for kill in r.kills] for r in timed]
+        medians = [statistics.median(values) for values in each]
+        spread = [
+            [m - min(values) for m, values in zip(medians, each, strict=True)],
+            [max(values) - m for m, values in zip(medians, each, strict=True)],
+        ]
+        right.errorbar(sizes, medians, yerr=spread, marker=marker, capsize=4, label=label)
     right.axhline(RECOVERY_TARGET_S, color="grey", linestyle="--", label="target: 15 s")
     _label(
         right,
         "customers",
         "seconds after kill -9",
-        "kill -9 → recovered (10 s session timeout included)",
+        "kill -9 → recovered: median and range (10 s session timeout included)",
     )
     right.legend()
 

@@ -4,16 +4,20 @@ For each size N of ``--recovery-customers``, on a fresh topic and app:
 
 1. prefill: one ``customer.created`` for each of N customers; a ``rocksdb://``
    worker processes them (its events/s along the way is throughput against
-   state size);
-2. stream updates at ``--stream-rate``; once the worker processes them, read
-   its peak RSS (VmHWM), note its processed count and ``kill -9`` it;
+   state size). At the largest size, the changelog's end offsets once the
+   worker has committed the whole prefill, over N: changelog messages per
+   event when every customer changes once;
+2. stream updates at ``--stream-rate``; once the worker has caught up and
+   processed two more seconds of them, read its peak RSS (VmHWM), note its
+   processed count and ``kill -9`` it;
 3. restart it on the same ``OLF_DATA_DIR``; time from the kill until it has
    processed new events (its count above the one read just before the kill,
    so whatever it must process again comes first) and until its summary is
    complete again; recovered is the later of the two. The broker only hands
    the partitions over once the dead member's session times out
    (``OLF_BROKER_SESSION_TIMEOUT``, 10 s), so that is part of the time, as it
-   is in production;
+   is in production, and where in its heartbeat cycle the kill falls moves it
+   by a few seconds: steps 2-3 run ``--kills`` times and the report gives the median;
 4. stop the stream, let it catch up, check every answer against the model.
 
 At the largest size, afterwards: stop the worker, delete its ``OLF_DATA_DIR``,
@@ -30,11 +34,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dev.benchmark.answers import check_final
-from dev.benchmark.broker import create_topic, offset_range
+from dev.benchmark.broker import committed_offsets, create_topic, offset_range
 from dev.benchmark.context import Context
 from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, processed
 from dev.benchmark.progress import say
-from dev.benchmark.results import RecoveryResult, RestoreResult
+from dev.benchmark.results import Kill, RecoveryResult, RestoreResult
 from dev.benchmark.streams import (
     PARTITIONS,
     SteadyProducer,
@@ -49,6 +53,8 @@ from tests.reference_model import ReferenceModel, Sent
 STREAM_BEFORE_KILL = 2.0
 #: Points of the throughput-against-state-size curve per prefill.
 CURVE_POINTS = 20
+#: Seconds to wait for the worker to commit the whole prefill.
+COMMIT_TIMEOUT = 60.0
 
 
 @dataclass
@@ -84,11 +90,11 @@ class Samples:
 
 
 def run_recovery(
-    ctx: Context, customers: int, restore: bool
+    ctx: Context, customers: int, largest: bool
 ) -> tuple[RecoveryResult, RestoreResult | None]:
-    """Measure kill -9 recovery at ``customers``; with ``restore``, the restore from empty too."""
+    """Measure kill -9 recovery at ``customers``; if ``largest``, the restore from empty too."""
     result = RecoveryResult(customers)
-    restored = RestoreResult(customers) if restore else None
+    restored = RestoreResult(customers) if largest else None
     label = f"recovery-{customers}"
     topic = ctx.name(label)
     failing: RecoveryResult | RestoreResult = result  # the part an error is charged to
@@ -97,24 +103,28 @@ def run_recovery(
         asyncio.run(create_topic(ctx.bootstrap, topic, PARTITIONS))
         prefill = created_customers(customers)
         produce_all(ctx.bootstrap, topic, prefill)
+        changelog = f"{ctx.name(label)}-statistics-changelog"
         with ctx.olf_worker(ctx.name(label), topic, "rocksdb://", label) as worker:
-            streamed = _prefill_then_kill(ctx, worker, result, topic, customers)
+            _prefill(ctx, worker, result, customers)
+            if largest:
+                written = _checkpointed_end(ctx, topic, ctx.name(label), changelog)
+                result.prefill_changelog_per_event = written / customers
+                say(f"  {result.prefill_changelog_per_event:.2f} changelog messages per event")
+            streamed = _stream_and_kill(ctx, worker, result, topic, customers)
             model = reference_model(prefill + streamed)
             result.problems = check_final(worker, model, ctx.timeout(len(streamed)))
             say(f"kill -9 at {customers:,}: answers {'WRONG' if result.problems else 'right'}")
             if restored is not None:
                 failing = restored
-                _restore(ctx, worker, restored, f"{ctx.name(label)}-statistics-changelog", model)
+                _restore(ctx, worker, restored, changelog, model)
     except (WorkerFailed, RuntimeError, OSError) as exc:
         failing.error = str(exc).splitlines()[0]
         say(f"kill -9 at {customers:,} FAILED: {exc}")
     return result, restored
 
 
-def _prefill_then_kill(
-    ctx: Context, worker: OlfWorker, result: RecoveryResult, topic: str, customers: int
-) -> list[Sent]:
-    """Steps 1-3; return the streamed messages."""
+def _prefill(ctx: Context, worker: OlfWorker, result: RecoveryResult, customers: int) -> None:
+    """Step 1: start the worker and time it through the prefill."""
     samples = Samples()
     worker.start()
     seconds, timed = worker.time_processing(
@@ -129,39 +139,72 @@ def _prefill_then_kill(
     rate = "too small to time" if result.prefill_rate is None else f"{result.prefill_rate:,.0f}/s"
     say(f"kill -9 at {customers:,}: prefill processed ({rate})")
 
+
+def _checkpointed_end(ctx: Context, topic: str, app_id: str, changelog: str) -> int:
+    """The changelog's end offsets once the worker has committed all of ``topic``.
+
+    A commit follows the checkpoint that wrote the committed events' rows to the
+    changelog (``tables/checkpoint.py``), so by then they are all there.
+
+    Raises:
+        RuntimeError: not all was committed within :data:`COMMIT_TIMEOUT` seconds.
+    """
+    _, end = asyncio.run(offset_range(ctx.bootstrap, topic))
+    deadline = time.monotonic() + COMMIT_TIMEOUT
+    while asyncio.run(committed_offsets(ctx.bootstrap, topic, app_id)) < end:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{app_id} did not commit {topic}'s end in {COMMIT_TIMEOUT:.0f} s")
+        time.sleep(0.5)
+    return asyncio.run(offset_range(ctx.bootstrap, changelog))[1]
+
+
+def _stream_and_kill(
+    ctx: Context, worker: OlfWorker, result: RecoveryResult, topic: str, customers: int
+) -> list[Sent]:
+    """Steps 2-3, ``--kills`` times; return the streamed messages."""
     stream = SteadyProducer(ctx.bootstrap, topic, updates_of(customers), ctx.options.stream_rate)
     stream.start()
     try:
-        live = customers + int(ctx.options.stream_rate * STREAM_BEFORE_KILL)
-        before = worker.wait_until(
-            worker.summary, lambda s: processed(s) >= live, ctx.timeout(live), "the live stream"
-        )
-        result.peak_mb = worker.peak_rss_mb()
-        last = processed(worker.summary() or before)
-        killed = time.monotonic()
-        worker.kill()
-        worker.start()
-        say(f"kill -9 at {customers:,}: killed at {last:,} processed; restarted")
-        _time_recovery(worker, result, killed, last)
-        say(
-            f"kill -9 at {customers:,}: processing again after {result.processing_again_s:.1f} s,"
-            f" complete after {result.complete_again_s:.1f} s"
-        )
+        for kill in range(1, ctx.options.kills + 1):
+            before = _caught_up(ctx, worker, customers + len(stream.sent))
+            result.peak_mb = max(result.peak_mb or 0.0, worker.peak_rss_mb())
+            last = processed(worker.summary() or before)
+            killed = time.monotonic()
+            worker.kill()
+            worker.start()
+            say(f"kill -9 at {customers:,}, {kill} of {ctx.options.kills}: killed at {last:,}")
+            timed = _time_recovery(worker, killed, last)
+            result.kills.append(timed)
+            say(
+                f"kill -9 at {customers:,}: processing again after"
+                f" {timed.processing_again_s:.1f} s, complete after {timed.complete_again_s:.1f} s"
+            )
     finally:
         streamed = stream.stop()
     return streamed
 
 
-def _time_recovery(worker: OlfWorker, result: RecoveryResult, killed: float, last: int) -> None:
+def _caught_up(ctx: Context, worker: OlfWorker, sent: int) -> dict[str, Any]:
+    """Wait until ``worker`` has processed the ``sent`` messages and two seconds' more stream."""
+    live = sent + int(ctx.options.stream_rate * STREAM_BEFORE_KILL)
+    return worker.wait_until(
+        worker.summary, lambda s: processed(s) >= live, ctx.timeout(live), "the live stream"
+    )
+
+
+def _time_recovery(worker: OlfWorker, killed: float, last: int) -> Kill:
+    seen: dict[str, float] = {}  # "processing", "complete": seconds from the kill
+
     def recovered(summary: dict[str, Any]) -> bool:
         now = time.monotonic() - killed
-        if result.processing_again_s is None and processed(summary) > last:
-            result.processing_again_s = now
-        if result.complete_again_s is None and summary["as_of"]["complete"]:
-            result.complete_again_s = now
-        return result.processing_again_s is not None and result.complete_again_s is not None
+        if processed(summary) > last:
+            seen.setdefault("processing", now)
+        if summary["as_of"]["complete"]:
+            seen.setdefault("complete", now)
+        return len(seen) == 2
 
     worker.wait_until(worker.summary, recovered, 300.0, "processing after the kill", every=0.01)
+    return Kill(seen["processing"], seen["complete"])
 
 
 def _restore(

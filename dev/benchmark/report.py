@@ -9,9 +9,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from dev.benchmark.options import Options
-from dev.benchmark.results import ReaderResult, Results
+from dev.benchmark.results import Kill, ReaderResult, Results
+from dev.benchmark.scaling import ONE_WORKER, TWO_WORKERS
 from dev.benchmark.targets import Verdict
-from dev.benchmark.throughput import BARE_FAUST, OLF_ROCKSDB, OLF_TWO_WORKERS, QUIX, RAW
+from dev.benchmark.throughput import BARE_FAUST, OLF_ROCKSDB, QUIX, RAW
 
 
 def cpu_model() -> str:
@@ -49,9 +50,16 @@ def _ratio(top: ReaderResult | None, bottom: ReaderResult | None) -> str:
     return f"{top.rate / bottom.rate:.2f}×"
 
 
+def _spread(reader: ReaderResult) -> str:
+    return f"{min(reader.rates):,.0f}-{max(reader.rates):,.0f}"
+
+
 def _readers(results: Results, options: Options) -> list[str]:
     ceiling = results.reader(RAW)
     lines = [
+        f"{options.events:,} events of {options.customers:,} customers, produced before the"
+        " readers start; each reader reads all of them from the beginning.",
+        "",
         f"| reader | events/s (median of {options.repeats}) | range | share of the ceiling"
         " | peak memory (MiB) | answers |",
         "|---|---:|---:|---:|---:|---|",
@@ -61,24 +69,66 @@ def _readers(results: Results, options: Options) -> list[str]:
             lines.append(f"| {reader.name} | failed | | | | {reader.answers} |")
             continue
         share = f"{reader.rate / ceiling.rate:.1%}" if ceiling and ceiling.rate else "n/a"
-        spread = f"{min(reader.rates):,.0f}-{max(reader.rates):,.0f}"
         checked = reader.answers if reader.stateful else f"{reader.answers} (messages only)"
         lines.append(
-            f"| {reader.name} | {reader.rate:,.0f} | {spread} | {share} |"
+            f"| {reader.name} | {reader.rate:,.0f} | {_spread(reader)} | {share} |"
             f" {max(reader.peak_mb):,.0f} | {checked} |"
         )
-    olf, two = results.reader(OLF_ROCKSDB), results.reader(OLF_TWO_WORKERS)
+    olf = results.reader(OLF_ROCKSDB)
     per_event = results.changelog_per_event
     lines += [
         "",
         f"- OLF rocksdb:// / Quix Streams: **{_ratio(olf, results.reader(QUIX))}**",
-        f"- two workers / one worker: **{_ratio(two, olf)}**",
-        f"- OLF rocksdb:// / bare Faust agent: **{_ratio(olf, results.reader(BARE_FAUST))}**",
-        "- changelog messages per event (OLF rocksdb://): **"
+        f"- OLF rocksdb:// / bare Faust agent: **{_ratio(olf, results.reader(BARE_FAUST))}**."
+        " The bare Faust agent takes Faust's own path, one message at a time through its"
+        " stream; OLF replaces that path with batch delivery (whole fetches to the agent,"
+        " `app/workarounds/batch_delivery.py`), so the bare agent is no ceiling for OLF.",
+        "- changelog messages per event (OLF rocksdb://, first run, on this same workload:"
+        f" {options.events:,} events of {options.customers:,} customers): **"
         + ("n/a" if per_event is None else f"{per_event:.2f}")
-        + "**",
+        + "**. A checkpoint sends each row it changed once, however often the row changed"
+        " since the last one (see `tables/checkpoint.py`), so this ratio depends on how many"
+        " customers a checkpoint touches: when several events fall on one customer between"
+        " checkpoints it drops; at a million customers each changing once it is about 1.0.",
+        *_prefill_changelog(results),
     ]
     lines += [f"- note: {note}" for reader in results.readers for note in reader.notes]
+    return lines
+
+
+def _prefill_changelog(results: Results) -> list[str]:
+    measured = [r for r in results.recoveries if r.prefill_changelog_per_event is not None]
+    return [
+        f"- a different workload, not the target's: the {r.customers:,}-customer kill -9"
+        f" prefill (one `customer.created` per customer) wrote"
+        f" **{r.prefill_changelog_per_event or 0:.2f}** changelog messages per event"
+        " (the changelog's end offsets once the worker had committed the whole prefill, over"
+        " the prefill's events)."
+        for r in measured
+    ]
+
+
+def _scaling(results: Results, options: Options) -> list[str]:
+    lines = [
+        f"{options.scale_events:,} events of {max(1, options.scale_events // 5):,} customers,"
+        " produced once the workers of a fresh app own every partition between them; timed from"
+        " the start of producing until the summary counts all of them. One worker and two are"
+        " measured the same way, alternating, so the producer's share of the cores falls on both.",
+        "",
+        f"| workers | events/s (median of {options.repeats}) | range | peak memory (MiB, larger"
+        " worker) | answers |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for group in results.scaling:
+        if group.rate is None:
+            lines.append(f"| {group.name} | failed: {group.error} | | | {group.answers} |")
+            continue
+        lines.append(
+            f"| {group.name} | {group.rate:,.0f} | {_spread(group)} | {max(group.peak_mb):,.0f}"
+            f" | {group.answers} |"
+        )
+    one, two = results.reader(ONE_WORKER), results.reader(TWO_WORKERS)
+    lines += ["", f"- two workers / one worker: **{_ratio(two, one)}** (of the medians)"]
     return lines
 
 
@@ -103,23 +153,41 @@ def _rate(value: float | None) -> str:
     return "too small to time" if value is None else f"{value:,.0f}"
 
 
-def _seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}"
+def _seconds(median: float | None, each: list[float]) -> str:
+    """The median, and the range when there was more than one kill."""
+    if median is None:
+        return "n/a"
+    if len(each) < 2:
+        return f"{median:.1f}"
+    return f"{median:.1f} ({min(each):.1f}-{max(each):.1f})"
 
 
-def _recovery(results: Results, plot: str) -> list[str]:
+def _kills(kills: list[Kill]) -> tuple[list[float], list[float], list[float]]:
+    return (
+        [k.processing_again_s for k in kills],
+        [k.complete_again_s for k in kills],
+        [k.recovery_s for k in kills],
+    )
+
+
+def _recovery(results: Results, options: Options, plot: str) -> list[str]:
     lines = [
-        "| customers | prefill events/s | peak RSS (MiB) | kill → processing again (s)"
-        " | kill → complete again (s) | answers |",
-        "|---:|---:|---:|---:|---:|---|",
+        f"Each state size prefilled once, then killed {options.kills} time(s) while the stream"
+        " runs; seconds are the median over the kills, with their range.",
+        "",
+        "| customers | prefill events/s | peak RSS (MiB) | kills | kill → processing again (s)"
+        " | kill → complete again (s) | recovered (s) | answers |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results.recoveries:
+        processing, complete, recovered = _kills(r.kills)
         if r.error:
-            lines.append(f"| {r.customers:,} | failed: {r.error} | | | | n/a |")
+            lines.append(f"| {r.customers:,} | failed: {r.error} | | {len(r.kills)} | | | | n/a |")
             continue
         lines.append(
             f"| {r.customers:,} | {_rate(r.prefill_rate)} | {r.peak_mb or 0:,.0f} |"
-            f" {_seconds(r.processing_again_s)} | {_seconds(r.complete_again_s)} |"
+            f" {len(r.kills)} | {_seconds(r.processing_again_s, processing)} |"
+            f" {_seconds(r.complete_again_s, complete)} | {_seconds(r.recovery_s, recovered)} |"
             f" {'WRONG' if r.problems else 'right'} |"
         )
     done = [r for r in results.recoveries if r.recovery_s is not None]
@@ -128,7 +196,8 @@ def _recovery(results: Results, plot: str) -> list[str]:
         lines += [
             "",
             f"- recovery at {done[-1].customers:,} / at {done[0].customers:,} customers:"
-            f" **{ratio:.2f}×** (recovery: the later of processing again and complete again)",
+            f" **{ratio:.2f}×** (medians; recovered: the later of processing again and complete"
+            " again, per kill)",
         ]
     restore = results.restore
     if restore is not None:
@@ -148,22 +217,27 @@ def _recovery(results: Results, plot: str) -> list[str]:
 
 def _problems(results: Results) -> list[str]:
     wrong, failed = results.wrong_answers(), results.errors()
-    if not wrong and not failed:
-        return []
-    return [
-        "",
-        "**This run failed:**",
-        "",
-        *(f"- WRONG ANSWER: {line}" for line in wrong),
-        *(f"- FAILED: {line}" for line in failed),
-    ]
+    lines = []
+    if wrong or failed:
+        lines += [
+            "",
+            "**This run failed:**",
+            "",
+            *(f"- WRONG ANSWER: {line}" for line in wrong),
+            *(f"- FAILED: {line}" for line in failed),
+        ]
+    if results.incidents:
+        lines += ["", "Seen during the run:", "", *(f"- {line}" for line in results.incidents)]
+    return lines
 
 
 def render(options: Options, results: Results, verdicts: list[Verdict], plot: str) -> str:
     """The whole of BENCHMARKS.md; ``plot`` is the PNG's path relative to it."""
     sizes = (
         f"{options.events:,} events ({options.customers:,} customers), {options.repeats} run(s)"
-        f" per reader; latency {options.latency_seconds:.0f} s; kill -9 at"
+        f" per reader; one and two workers on {options.scale_events:,} events,"
+        f" {options.repeats} run(s) each; latency {options.latency_seconds:.0f} s;"
+        f" {options.kills} kill -9(s) at each of"
         f" {', '.join(f'{n:,}' for n in options.recovery_customers)} customers"
     )
     lines = [
@@ -180,9 +254,8 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         f"- Software: Apache Kafka 4.1 (one local broker), {package('faust-streaming')},"
         f" {package('aiokafka')}, {package('quixstreams')}",
         f"- Run: {'`--quick`, ' if options.quick else ''}{sizes}",
-        f"- Input: `tests.random_stream` ({options.events:,} events: updates, deletes,"
-        " ~5% re-sent, ~2% malformed) on 8 partitions; for kill -9, one `customer.created`"
-        " per customer, then updates",
+        "- Input: `tests.random_stream` (updates, deletes, ~5% re-sent, ~2% malformed) on 8"
+        " partitions; for kill -9, one `customer.created` per customer, then updates",
         "",
         "## Targets",
         "",
@@ -190,14 +263,18 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         "|---|---|---|---|",
         *(f"| {v.target} | {v.goal} | {v.measured} | **{v.word}** |" for v in verdicts),
         "",
-        "The targets are the issue's, as ratios from this one run. A MISSED target does not",
-        "fail `make bench` (exit 0); a wrong answer does (exit 1), and so does a part that",
-        "could not finish (exit 2).",
+        "The targets are the issue's, as ratios from this one run (medians where a part is",
+        "repeated). A MISSED target does not fail `make bench` (exit 0); a wrong answer does",
+        "(exit 1), and so does a part that could not finish (exit 2).",
         *_problems(results),
         "",
         "## Throughput",
         "",
         *_readers(results, options),
+        "",
+        "## One worker and two workers",
+        "",
+        *_scaling(results, options),
         "",
         "## End-to-end latency (produced → visible in `/api/stats/summary`)",
         "",
@@ -205,7 +282,7 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         "",
         "## kill -9 recovery, restore and memory against state size",
         "",
-        *_recovery(results, plot),
+        *_recovery(results, options, plot),
         "",
         "## How it is measured",
         "",
@@ -213,26 +290,37 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         " Quix Streams time themselves from their first message to their last; OLF is timed"
         " from the last summary (polled every 20 ms) that covered every partition with nothing"
         " processed yet, until the summary counts every event.",
-        "- Two workers: one worker would take the whole input before the second joined, so the"
-        " fresh app's group starts at the topic's end (offsets committed before either worker"
-        " joins); once both own partitions the same input is produced again, and they are"
-        " timed from the start of producing it until the summary counts all of it.",
+        "- One worker and two workers: started on a full topic, one worker would take the input"
+        " before a second joined, so each run is a fresh app whose group's offsets are"
+        " committed at the topic's end before any worker joins; once its one or two"
+        " workers are ready and own all 8 partitions between them, the input is produced, and"
+        " they are timed from the start of producing until the summary (polled every 100 ms, as"
+        " one worker's summary asks the other for its partitions) counts all of it. The"
+        " producer shares the two cores in both, so the ratio compares like with like; the"
+        " rates are lower than the pre-produced `OLF, rocksdb://` row for that reason. OLF's"
+        " defaults otherwise: with two workers each also keeps a standby copy of the other's"
+        " partitions (`OLF_STANDBY_REPLICAS=1`).",
         "- Quix Streams: `dev/benchmark/quix_statistics.py`, OLF's event contract and"
         " statistics with per-customer `State` and `group_by` + `State` per bucket, Quix's"
         " defaults otherwise (at-least-once, 5 s commit interval, RocksDB with changelogs).",
+        "- Bare Faust agent: `dev/benchmark/bare_faust.py`, parse and count in a plain dict"
+        " through Faust's per-message path (consumer, stream, acks); no tables.",
         "- Latency: the summary's processed count polled every 10 ms while 1,000 events/s are"
         " produced; event *i* is visible when the count first reaches *i* + 1.",
         "- kill -9: `SIGKILL` to the worker's process group while 1,000 events/s stream in;"
         " restarted on the same `OLF_DATA_DIR`. Processing again: its count passes the one read"
         " just before the kill; recovered: that and a complete summary. The broker's 10 s"
-        " session timeout is part of it.",
+        " session timeout is part of it, and where in the heartbeat cycle the kill falls moves"
+        " it by a few seconds, hence several kills per size (each once the worker has caught up"
+        " with the stream and processed 2 s more of it) and their median.",
         "- Restore: the worker stopped, its `OLF_DATA_DIR` deleted, started again; changelog"
         " rows (end minus beginning offsets) over the seconds from starting the process until"
         " its summary is complete and counts every message.",
         "- Changelog messages per event: the sum of the end offsets of"
-        " `<app id>-statistics-changelog` after the rocksdb:// run, over its events.",
+        " `<app id>-statistics-changelog` after the first rocksdb:// throughput run (stopped"
+        " gracefully, so every write counts), over its events.",
         "- Peak memory: `VmHWM` of the process (two workers: the larger; OLF at a kill -9"
-        " size: just before the kill).",
+        " size: the largest read just before a kill).",
         "- The broker shares the machine's cores with the reader under test, and so does"
         " anything else running at the time: compare numbers within one run. At `--quick`"
         " sizes OLF's runs last a few seconds, so its rates and ratios are rough.",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class ReaderResult:
-    """One reader over the throughput input, run ``repeats`` times; events/s per run."""
+    """One reader over the throughput input (or one group size), run ``repeats`` times."""
 
     name: str
     stateful: bool
@@ -52,27 +52,56 @@ class LatencyResult:
 
 
 @dataclass
+class Kill:
+    """One ``kill -9`` of the worker and its restart, in seconds from the kill."""
+
+    #: Until the restarted worker has processed new events.
+    processing_again_s: float
+    #: Until its summary covers every partition again.
+    complete_again_s: float
+
+    @property
+    def recovery_s(self) -> float:
+        """Kill to recovered: processing new events and complete again, the later of the two."""
+        return max(self.processing_again_s, self.complete_again_s)
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+@dataclass
 class RecoveryResult:
-    """One state size: prefill it, stream on, ``kill -9`` the worker, restart it."""
+    """One state size: prefill it, stream on, ``kill -9`` the worker and restart it, repeatedly."""
 
     customers: int
     prefill_rate: float | None = None
     #: (customers held, events/s) along the prefill: throughput against state size.
     prefill_curve: list[tuple[float, float]] = field(default_factory=list)
+    #: Changelog messages per prefill event (the largest size only): every customer changed once.
+    prefill_changelog_per_event: float | None = None
+    #: VmHWM just before each kill, the largest.
     peak_mb: float | None = None
-    #: Seconds from the kill until the restarted worker has processed new events.
-    processing_again_s: float | None = None
-    #: Seconds from the kill until its summary covers every partition again.
-    complete_again_s: float | None = None
+    kills: list[Kill] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     error: str | None = None
 
     @property
+    def processing_again_s(self) -> float | None:
+        """The median over the kills."""
+        return _median([kill.processing_again_s for kill in self.kills])
+
+    @property
+    def complete_again_s(self) -> float | None:
+        """The median over the kills."""
+        return _median([kill.complete_again_s for kill in self.kills])
+
+    @property
     def recovery_s(self) -> float | None:
-        """Kill to recovered: processing new events and complete again, the later of the two."""
-        if self.processing_again_s is None or self.complete_again_s is None:
+        """The median over the kills of kill to recovered; None when a kill failed or none ran."""
+        if self.error:
             return None
-        return max(self.processing_again_s, self.complete_again_s)
+        return _median([kill.recovery_s for kill in self.kills])
 
 
 @dataclass
@@ -98,17 +127,23 @@ class Results:
     """Everything one run measured."""
 
     readers: list[ReaderResult] = field(default_factory=list)
+    #: OLF rocksdb:// on the throughput input, from its first run.
     changelog_per_event: float | None = None
+    #: One worker, two workers: the input produced once they own every partition.
+    scaling: list[ReaderResult] = field(default_factory=list)
     latency: LatencyResult | None = None
     recoveries: list[RecoveryResult] = field(default_factory=list)
     restore: RestoreResult | None = None
+    #: Worth knowing but not a failure, e.g. a worker that had to be killed after SIGTERM.
+    incidents: list[str] = field(default_factory=list)
 
     def reader(self, name: str) -> ReaderResult | None:
-        return next((reader for reader in self.readers if reader.name == name), None)
+        """The throughput reader or group size called ``name``."""
+        return next((r for r in self.readers + self.scaling if r.name == name), None)
 
     def wrong_answers(self) -> list[str]:
         """Every difference from the reference model, prefixed with where it was seen."""
-        found = [f"{r.name}: {p}" for r in self.readers for p in r.problems]
+        found = [f"{r.name}: {p}" for r in self.readers + self.scaling for p in r.problems]
         if self.latency is not None:
             found += [f"latency worker: {p}" for p in self.latency.problems]
         for recovery in self.recoveries:
@@ -119,7 +154,9 @@ class Results:
 
     def errors(self) -> list[str]:
         """Every part that did not finish, with why."""
-        parts: list[tuple[str, str | None]] = [(r.name, r.error) for r in self.readers]
+        parts: list[tuple[str, str | None]] = [
+            (r.name, r.error) for r in self.readers + self.scaling
+        ]
         if self.latency is not None:
             parts.append(("latency", self.latency.error))
         parts += [(f"kill -9 at {r.customers:,}", r.error) for r in self.recoveries]

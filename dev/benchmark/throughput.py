@@ -1,46 +1,45 @@
 """Throughput: every reader over the same topic, each from the beginning in a process of its own.
 
-One input (``tests.random_stream``: updates, deletes, re-sends, ~2% malformed)
-is produced once; then each reader reads all of it with a consumer group (or
-app id) of its own, ``--repeats`` times:
+The issue's workload: one input (``tests.random_stream``, by default 100,000
+events of 20,000 customers: updates, deletes, re-sends, ~2% malformed) is
+produced once; then each reader reads all of it with a consumer group (or app
+id) of its own, ``--repeats`` times:
 
-* the raw aiokafka consumer and the bare Faust agent (ceilings; they only
-  count, so only the number of messages they read is checked);
+* the raw aiokafka consumer (the ceiling) and a bare Faust agent (Faust's
+  per-message path, which OLF replaces with batch delivery); they only count,
+  so only the number of messages they read is checked;
 * Quix Streams with OLF's statistics, and OLF with ``memory://`` and with
-  ``rocksdb://``: their answers are checked against the reference model;
-* two OLF workers of one fresh app, on a copy of the input appended once both
-  own partitions (see :func:`_two_workers`).
+  ``rocksdb://``: their answers are checked against the reference model.
 
 Timing leaves start-up out: from the first message to the last for the
 readers that report it themselves; from the moment processing begins, as the
 summary shows it, for OLF (see :meth:`OlfWorker.time_processing`).
 
-Also measured here: OLF's changelog messages per event (``rocksdb://``).
+Also measured here, on the same input: OLF's changelog messages per event
+(``rocksdb://``). One worker against two is :mod:`.scaling`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
-from dev.benchmark.answers import check_final, check_messages, check_olf, check_quix
-from dev.benchmark.broker import commit_end_offsets, create_topic, offset_range
+from dev.benchmark.answers import check_final, check_messages, check_quix
+from dev.benchmark.broker import create_topic, offset_range
 from dev.benchmark.context import Context
-from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, processed
+from dev.benchmark.olf_worker import WorkerFailed, processed
 from dev.benchmark.progress import say
 from dev.benchmark.reader_process import ReaderFailed, ReaderOutput, run_reader
 from dev.benchmark.results import ReaderResult, Results
 from dev.benchmark.streams import PARTITIONS, mixed_events, produce_all, reference_model
-from tests.reference_model import ReferenceModel, Sent
+from tests.reference_model import ReferenceModel
 
 RAW = "aiokafka consumer (the ceiling)"
-BARE_FAUST = "bare Faust agent (Faust's ceiling)"
+BARE_FAUST = "bare Faust agent (Faust's per-message path)"
 QUIX = "Quix Streams 3.28.1, same statistics"
 OLF_MEMORY = "OLF, memory://"
 OLF_ROCKSDB = "OLF, rocksdb://"
-OLF_TWO_WORKERS = "OLF, rocksdb://, two workers"
 
 #: Reader module, and how its answers are checked.
 PROCESS_READERS: dict[str, tuple[str, bool]] = {
@@ -75,9 +74,6 @@ def run_throughput(ctx: Context, results: Results) -> None:
         )
     )
     results.changelog_per_event = per_event[0] if per_event else None
-    results.readers.append(
-        _repeat(ctx, OLF_TWO_WORKERS, True, lambda n: _two_workers(ctx, topic, stream, n))
-    )
 
 
 #: One run of a reader: (events/s, seconds, peak MiB, answer problems, notes).
@@ -87,21 +83,31 @@ Run = tuple[float, float, float, list[str], list[str]]
 def _repeat(ctx: Context, name: str, stateful: bool, run: Callable[[int], Run]) -> ReaderResult:
     result = ReaderResult(name, stateful)
     for repeat in range(1, ctx.options.repeats + 1):
-        say(f"throughput: {name}, run {repeat} of {ctx.options.repeats}")
-        try:
-            rate, seconds, peak, problems, notes = run(repeat)
-        except (ReaderFailed, WorkerFailed, RuntimeError, OSError) as exc:
-            result.error = str(exc).splitlines()[0]
-            say(f"throughput: {name} FAILED: {exc}")
-            return result
-        result.rates.append(rate)
-        result.seconds.append(seconds)
-        result.peak_mb.append(peak)
-        result.problems += problems
-        result.notes += notes
-        verdict = "answers WRONG" if problems else "answers right" if stateful else "all read"
-        say(f"throughput: {name}: {rate:,.0f} events/s, {peak:,.0f} MiB peak, {verdict}")
+        if not run_once(ctx, result, repeat, run):
+            break
     return result
+
+
+def run_once(ctx: Context, result: ReaderResult, repeat: int, run: Callable[[int], Run]) -> bool:
+    """Run ``repeat`` of ``result``'s reader and add its numbers.
+
+    Returns False, with ``result.error`` set, when the run failed.
+    """
+    say(f"throughput: {result.name}, run {repeat} of {ctx.options.repeats}")
+    try:
+        rate, seconds, peak, problems, notes = run(repeat)
+    except (ReaderFailed, WorkerFailed, RuntimeError, OSError) as exc:
+        result.error = str(exc).splitlines()[0]
+        say(f"throughput: {result.name} FAILED: {exc}")
+        return False
+    result.rates.append(rate)
+    result.seconds.append(seconds)
+    result.peak_mb.append(peak)
+    result.problems += problems
+    result.notes += notes
+    verdict = "answers WRONG" if problems else "answers right" if result.stateful else "all read"
+    say(f"throughput: {result.name}: {rate:,.0f} events/s, {peak:,.0f} MiB peak, {verdict}")
+    return True
 
 
 def _process_reader(
@@ -127,7 +133,7 @@ def _process_reader(
     return events / output.seconds, output.seconds, output.peak_mb, problems, []
 
 
-def _progress(what: str, total: int) -> Callable[[dict[str, Any]], None]:
+def progress_of(what: str, total: int) -> Callable[[dict[str, Any]], None]:
     return lambda summary: say(f"  {what}: {processed(summary):,} of {total:,} processed")
 
 
@@ -145,7 +151,7 @@ def _olf(
     with ctx.olf_worker(app_id, topic, store, label) as worker:
         worker.start()
         seconds, timed = worker.time_processing(
-            events, ctx.timeout(events), report=_progress(label, events)
+            events, ctx.timeout(events), report=progress_of(label, events)
         )
         peak = worker.peak_rss_mb()
         problems = check_final(worker, model)
@@ -169,65 +175,3 @@ def _too_small(timed: int, events: int, label: str) -> list[str]:
     if timed < events // 4:
         raise RuntimeError(message)
     return [message]
-
-
-def _owned(worker: OlfWorker) -> set[int] | None:
-    """The partitions a ready worker owns (``GET /api/ready``), None while it is not ready."""
-    try:
-        body = worker.get_json("/api/ready")
-    except OSError:
-        return None
-    return set(body.get("partitions", []))
-
-
-def _two_workers(ctx: Context, topic: str, stream: list[Sent], repeat: int) -> Run:
-    """Two workers of a fresh app on a copy of the input, appended once they share the work.
-
-    Started on the same input, the first worker would get all of it and be far
-    into it before the second joins. So the app's group starts at the topic's
-    end (its offsets committed before any worker joins), both workers join and
-    split the partitions, then the same input is produced again. Timed from
-    the start of producing it (which takes a fraction of the processing time,
-    but shares the CPU meanwhile) until the summary counts all of it.
-    """
-    events = len(stream)
-    label = f"olf-two-{repeat}"
-    app_id = ctx.name(label)
-    asyncio.run(commit_end_offsets(ctx.bootstrap, topic, app_id))
-    first, second = (
-        ctx.olf_worker(app_id, topic, "rocksdb://", f"{label}-{worker}") for worker in "ab"
-    )
-    with first, second:
-        first.start()
-        second.start()
-
-        def owned() -> tuple[set[int], set[int]] | None:
-            a, b = _owned(first), _owned(second)
-            return None if a is None or b is None else (a, b)
-
-        first.wait_until(
-            owned,
-            lambda parts: (
-                all(parts) and not parts[0] & parts[1] and len(parts[0] | parts[1]) == PARTITIONS
-            ),
-            180.0,
-            "both workers to own partitions",
-            every=0.05,
-        )
-        if processed(first.wait_until(first.summary, lambda s: True, 30.0, "a summary")):
-            raise RuntimeError(f"{label}: processed events before any were produced")
-        started = time.monotonic()
-        produce_all(ctx.bootstrap, topic, stream)
-        first.wait_until(
-            first.summary,
-            lambda s: processed(s) >= events,
-            ctx.timeout(events),
-            f"all {events:,} events",
-            every=0.02,
-            report=_progress(label, events),
-        )
-        seconds = time.monotonic() - started
-        peak = max(first.peak_rss_mb(), second.peak_rss_mb())
-        model = reference_model(stream)
-        problems = check_final(first, model) + check_olf(second.get_json, model)
-    return events / seconds, seconds, peak, problems, []
