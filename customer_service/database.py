@@ -10,6 +10,8 @@ waits for a writer.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ from sqlalchemy.types import TypeDecorator
 # Execution option that marks a connection's transactions as read-only.
 _READ_ONLY: Final = "customer_service_read_only"
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+#: Seconds between attempts to switch a database that another connection is switching to WAL.
+WAL_SWITCH_RETRY: Final = 0.01
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -82,6 +86,25 @@ class Database:
         await self.engine.dispose()
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL mode, waiting for a connection doing the same.
+
+    The switch needs an exclusive lock and SQLite does not call the busy
+    handler for it: two connections opening a new database at once (two
+    processes migrating it) failed at once with "database is locked". Once
+    the file is in WAL mode, asking again takes no lock.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY)
+
+
 def _use_explicit_sqlite_transactions(engine: AsyncEngine) -> None:
     # Python's sqlite3 starts transactions lazily, at the first write, so a
     # read-then-write transaction could see a row another writer changes
@@ -91,8 +114,8 @@ def _use_explicit_sqlite_transactions(engine: AsyncEngine) -> None:
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers and one writer at once
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _use_wal(cursor)  # readers and one writer at once
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
