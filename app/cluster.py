@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any, Final
+from urllib.parse import quote
 
 import aiohttp
 import faust
 from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
+from yarl import URL
 
 from app.reports import ClusterView, PartitionReport, Series, partition_report
 from models.customer_state import CustomerState
@@ -37,12 +40,18 @@ class Cluster:
     """The statistics of all partitions, as seen from this worker."""
 
     def __init__(
-        self, app: faust.App, statistics: Statistics, topic: str, partition_count: int
+        self,
+        app: faust.App,
+        statistics: Statistics,
+        topic: str,
+        partition_count: int,
+        internal_token: str = "",
     ) -> None:
         self.app = app
         self.statistics = statistics
         self.topic = topic
         self.partition_count = partition_count
+        self.peer_headers = authorization(internal_token)
 
     def owned_partitions(self) -> list[int]:
         """Input partitions this worker processes and has fully recovered, else none."""
@@ -137,7 +146,7 @@ class Cluster:
     async def customer(self, customer_id: str) -> CustomerState | None:
         """The newest known state of a customer, asking every worker."""
         found = [self.statistics.customer(customer_id)]
-        path = CUSTOMER_PATH + customer_id
+        path = customer_path(customer_id)
         answers = await asyncio.gather(*(self._get(url + path, {}) for url in self._peer_urls()))
         found.extend(CustomerState.from_json(answer["state"]) for answer in answers if answer)
         known = [state for state in found if state is not None]
@@ -164,16 +173,39 @@ class Cluster:
         return [reports_from_json(entry["partitions"]) for entry in answer["series"]]
 
     async def _get(self, url: str, query: dict[str, str]) -> dict[str, Any] | None:
-        """GET a peer's internal JSON; None when it is unreachable or has nothing."""
+        """GET a peer's internal JSON (``url`` already escaped); None when it has nothing."""
         try:
-            async with self.app.http_client.get(url, params=query, timeout=PEER_TIMEOUT) as reply:
-                if reply.status != 200:
+            async with self.app.http_client.get(
+                URL(url, encoded=True),
+                params=query,
+                headers=self.peer_headers,
+                timeout=PEER_TIMEOUT,
+            ) as reply:
+                if reply.status == HTTPStatus.UNAUTHORIZED:
+                    log.warning("Worker at %s refused this worker's OLF_INTERNAL_TOKEN", url)
+                if reply.status != HTTPStatus.OK:
                     return None
                 body: dict[str, Any] = await reply.json()
                 return body
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("No answer from worker at %s: %r", url, exc)
             return None
+
+
+def authorization(token: str) -> dict[str, str]:
+    """Headers a worker sends its peers (see :mod:`app.internal_auth`); no token: none."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def customer_path(customer_id: str) -> str:
+    """The internal path of ``customer_id``, escaped so that it stays one path segment.
+
+    Every character but letters, digits, ``-``, ``_`` and ``~`` is percent-
+    encoded, so that a client's id such as ``../report`` cannot choose which internal
+    path the workers call; dots too, so that no URL normalisation on the way
+    (a proxy's) turns ``..`` into a step up. Sent as is (``encoded=True``).
+    """
+    return CUSTOMER_PATH + quote(customer_id, safe="").replace(".", "%2E")
 
 
 def reports_to_json(reports: dict[int, PartitionReport]) -> dict[str, Any]:

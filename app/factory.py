@@ -17,9 +17,11 @@ from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
 from app.cluster import Cluster
 from app.http_policy import cors_options
+from app.internal_auth import install_internal_auth
 from app.log_format import logging_config
 from app.metrics import declare_metrics
 from app.settings import Settings
+from app.stop_deadline import arm_stop_deadline
 from app.views import declare_views
 from app.web_server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
@@ -52,6 +54,8 @@ class OlfApp(faust.App):
     checkpointer: Checkpointer | None = None
     #: OLF's own producers (checkpoints, dead letters), started and stopped with the app.
     durable_producers: tuple[DurableProducer, ...] = ()
+    #: Seconds a stopping worker may take before it exits anyway (set by create_olf).
+    stop_timeout: float = 30.0
 
     async def on_first_start(self) -> None:
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
@@ -85,6 +89,14 @@ class OlfApp(faust.App):
         buffer.app = self
         producer.buffer = buffer
         return producer
+
+    async def on_stop(self) -> None:
+        # First thing, before Faust stops the consumer, whose thread can hang
+        # (see app.stop_deadline). Only in a worker process: the deadline ends the
+        # whole process, and a test process outlives the apps it stops.
+        if self.in_worker:
+            arm_stop_deadline(self.stop_timeout)
+        await super().on_stop()
 
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
@@ -190,6 +202,7 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     writer = ChangelogWriter(bootstrap_servers(app.conf.broker), changelog.get_topic_name())
     dead_letter_producer = DurableProducer(bootstrap_servers(app.conf.broker))
     app.durable_producers = (writer.durable, dead_letter_producer)
+    app.stop_timeout = settings.stop_timeout
 
     def acknowledge(receipt: BatchReceipt) -> None:
         consumer = app.consumer
@@ -209,8 +222,16 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         dead_letters or KafkaDeadLetters(dead_letter_topic, dead_letter_producer),
         checkpoint_due=checkpoint_if_large,
     )
-    cluster = Cluster(app, statistics, settings.customer_events_topic, settings.topic_partitions)
+    cluster = Cluster(
+        app,
+        statistics,
+        settings.customer_events_topic,
+        settings.topic_partitions,
+        internal_token=settings.internal_token,
+    )
+    # Before the web server's own rules: an unauthenticated caller learns nothing else.
+    install_internal_auth(app, settings.internal_token)
     declare_views(app, cluster)
     declare_metrics(app, cluster)
-    declare_web_server(app, cluster)
+    declare_web_server(app, cluster, settings)
     return Olf(app=app, statistics=statistics, cluster=cluster, apply_customer_events=agent)

@@ -2,6 +2,9 @@
 
 * Errors are JSON (:func:`app.views.error_body`): unknown paths 404, other
   methods 405 (with ``Allow``), unexpected failures 500 (and a logged traceback).
+  Requests aiohttp's HTTP parser rejects (malformed or oversized) are a 400
+  whose message never quotes the request, logged in one INFO line
+  (:mod:`app.workarounds.parser_errors`: they never reach a middleware).
 * A query parameter that the route's OpenAPI description does not name, or
   one given twice, is answered with 400: a typo never silently means default.
 * ``Cache-Control``: ``no-store`` on everything live (all but ``/static/``);
@@ -25,6 +28,7 @@ from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
 from app.openapi import query_parameters
 from app.views import error_body
+from app.workarounds import parser_errors
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +128,4 @@ def install_http_policy(app: faust.App) -> None:
     web_app = web_application(app)
     web_app.middlewares.append(http_policy)
     web_app.on_response_prepare.append(set_cache_headers)
+    parser_errors.install(cast(AiohttpWeb, app.web))

@@ -9,6 +9,7 @@ routes; ``tests/integration/test_openapi_fuzz.py`` fuzzes a live worker with it.
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import Any, Final
 
 import faust
@@ -220,6 +221,13 @@ most two per second. Ids increase by one per change. A reconnecting client
 (`Last-Event-ID`) gets a fresh snapshot first. Comments (`: heartbeat`) come
 after 15 s without an event."""
 
+#: Every order of every non-empty set of metrics: what ``metrics=`` accepts.
+METRIC_LISTS: Final = tuple(
+    ",".join(order) for size in range(1, len(METRICS) + 1) for order in permutations(METRICS, size)
+)
+#: Answered by a worker with OLF_INTERNAL_TOKEN set to callers without it.
+INTERNAL_ERRORS: Final = {"401": "Not a worker: the internal token is missing or wrong"}
+
 PATHS: Final[dict[str, Any]] = {
     "/": operation(
         "The live dashboard (HTML)", ok_text("The dashboard page", "text/html"), tag="dashboard"
@@ -271,7 +279,10 @@ PATHS: Final[dict[str, Any]] = {
                 "schema": {"type": "string"},
             },
         ),
-        errors={"503": "The worker is shutting down"},
+        errors={
+            "503": "The worker is shutting down, or streams to OLF_STREAM_MAX_CLIENTS"
+            " clients already (Retry-After)"
+        },
     ),
     "/api/health": operation(
         "Liveness: 200 while the process serves HTTP",
@@ -298,6 +309,7 @@ PATHS: Final[dict[str, Any]] = {
         "Worker to worker: reports of the partitions this worker owns",
         ok_json("Partition reports", ref("InternalReport")),
         tag="internal",
+        errors=INTERNAL_ERRORS,
         parameters=(
             # One optional object sent as separate parameters: metric and window
             # come together or not at all.
@@ -324,14 +336,12 @@ PATHS: Final[dict[str, Any]] = {
             strict_object({"series": {"type": "array", "items": ref("InternalReport")}}),
         ),
         tag="internal",
+        errors=INTERNAL_ERRORS,
         parameters=(
             query(
                 "metrics",
-                "metrics, comma-separated",
-                {
-                    "type": "string",
-                    "pattern": f"^({'|'.join(METRICS)})(,({'|'.join(METRICS)}))*$",
-                },
+                "metrics, comma-separated, each at most once",
+                enum(METRIC_LISTS),
                 True,
             ),
             query("window", "window size of the series", enum(tuple(WINDOW_SIZES)), True),
@@ -348,7 +358,7 @@ PATHS: Final[dict[str, Any]] = {
         ok_json("The state", ref("InternalCustomer")),
         tag="internal",
         parameters=(CUSTOMER_ID,),
-        errors={"404": "Not on this worker"},
+        errors={"404": "Not on this worker", **INTERNAL_ERRORS},
     ),
 }
 

@@ -7,10 +7,11 @@ keeps the two and ``docker-compose.yml`` in step.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 LOG_FORMATS = ("text", "json")
@@ -41,9 +42,18 @@ class Settings:
     checkpoint_interval: float = 5.0
     #: Most input messages the consumer hands the agent at once.
     batch_size: int = 2000
+    #: Seconds a stopping worker may take; past them it exits with code 1 (app.stop_deadline).
+    stop_timeout: float = 30.0
+    #: Most clients one worker streams ``/api/stream`` to at once; more are answered 503.
+    stream_max_clients: int = 1000
+    #: Seconds a write to a stream client may take before the client is disconnected.
+    stream_write_timeout: float = 10.0
     log_format: str = "text"
     #: Comma-separated origins whose pages may read the API ("*": any); empty: none.
     cors_origins: str = ""
+    #: Shared secret the workers send each other on ``/api/internal/``; empty: no check,
+    #: which only a worker bound to loopback accepts.
+    internal_token: str = field(default="", repr=False)
 
     @property
     def cors_origin_list(self) -> tuple[str, ...]:
@@ -59,14 +69,14 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for field in fields(cls):
-            name = env_var_name(field.name)
+        for spec in fields(cls):
+            name = env_var_name(spec.name)
             if name not in env:
                 continue
             raw = env[name]
-            converter = _CONVERTERS[field.name]
+            converter = _CONVERTERS[spec.name]
             try:
-                values[field.name] = converter(raw)
+                values[spec.name] = converter(raw)
             except ValueError as exc:
                 raise SettingsError(f"{name}={raw!r} is not valid: {exc}") from None
         settings = cls(**values)  # type: ignore[arg-type]
@@ -88,11 +98,24 @@ class Settings:
             raise SettingsError(f"{env_var_name('checkpoint_interval')} must be > 0 seconds")
         if self.batch_size < 1:
             raise SettingsError(f"{env_var_name('batch_size')} must be >= 1")
+        if not 0 < self.stop_timeout < float("inf"):
+            raise SettingsError(f"{env_var_name('stop_timeout')} must be > 0 seconds")
+        if self.stream_max_clients < 1:
+            raise SettingsError(f"{env_var_name('stream_max_clients')} must be >= 1")
+        if not 0 < self.stream_write_timeout < float("inf"):
+            raise SettingsError(f"{env_var_name('stream_write_timeout')} must be > 0 seconds")
         if self.standby_replicas < 0:
             raise SettingsError(f"{env_var_name('standby_replicas')} must be >= 0")
         if self.log_format not in LOG_FORMATS:
             raise SettingsError(
                 f"{env_var_name('log_format')} must be one of: {', '.join(LOG_FORMATS)}"
+            )
+        if not self.internal_token and not is_loopback(self.web_bind):
+            raise SettingsError(
+                f"{env_var_name('web_bind')}={self.web_bind} serves the internal API"
+                " (/api/internal/) beyond this machine: set"
+                f" {env_var_name('internal_token')} to the same long random secret on every"
+                " worker, e.g. the output of `openssl rand -hex 32`"
             )
         for origin in self.cors_origin_list:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
@@ -105,6 +128,16 @@ class Settings:
 def env_var_name(field_name: str) -> str:
     """Environment variable that sets ``field_name``."""
     return f"OLF_{field_name.upper()}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name or an address such as 0.0.0.0: reachable from elsewhere
 
 
 def _integer(raw: str) -> int:
@@ -136,6 +169,10 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
     "broker_session_timeout": float,
     "checkpoint_interval": float,
     "batch_size": _integer,
+    "stop_timeout": float,
+    "stream_max_clients": _integer,
+    "stream_write_timeout": float,
     "log_format": _non_empty,
     "cors_origins": _stripped,
+    "internal_token": _stripped,
 }

@@ -8,6 +8,13 @@ a client that falls so far behind that its queue is full gets the queue
 emptied and one snapshot in its place, so memory per client stays bounded and
 the client is consistent again after that message.
 
+Limits, so that clients cost the worker bounded memory: at most
+``max_clients`` streams at once (one more is answered 503 with
+``Retry-After``); each connection's kernel send buffer is capped at
+:data:`SEND_BUFFER`; and a client whose write does not complete within
+``write_timeout`` seconds (it stopped reading, so every buffer towards it is
+full) is disconnected.
+
 On the wire (the WHATWG Server-Sent Events format), per connection::
 
     retry: 2000                          once, first
@@ -25,6 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -54,6 +64,14 @@ HEARTBEAT_MESSAGE: Final = b": heartbeat\n\n"
 #: Seconds between checks whether a client without news has left, so that its
 #: subscription (and the reads made for it) end soon after it does.
 GONE_CHECK: Final = 1.0
+#: Seconds a client refused for being one too many is asked to wait (``Retry-After``).
+FULL_RETRY_AFTER: Final = 10
+#: Kernel send buffer of a stream connection, in bytes (Linux reserves twice this):
+#: what a client that stops reading holds in the kernel, instead of the megabytes
+#: Linux's autotuning would grow the buffer to.
+SEND_BUFFER: Final = 64 * 1024
+#: Seconds between log lines about clients refused for being one too many.
+REFUSAL_LOG_EVERY: Final = 60.0
 
 
 def encode_event(event: str, event_id: int, data: Snapshot) -> bytes:
@@ -63,6 +81,10 @@ def encode_event(event: str, event_id: int, data: Snapshot) -> bytes:
 
 class BroadcasterClosed(RuntimeError):
     """The worker is shutting down and accepts no new stream clients."""
+
+
+class BroadcasterFull(RuntimeError):
+    """The worker streams to as many clients as it may."""
 
 
 @dataclass(eq=False)
@@ -80,18 +102,21 @@ class Broadcaster:
 
     ``read`` returns the current snapshot; it runs once per ``interval`` in
     one background task, started by the first subscriber and ended when the
-    last one leaves or ``stopping()`` turns true.
+    last one leaves or ``stopping()`` turns true. At most ``max_clients``
+    subscribe at once (None: any number).
     """
 
     def __init__(
         self,
         read: Callable[[], Awaitable[Snapshot]],
         *,
+        max_clients: int | None = None,
         interval: float = INTERVAL,
         queue_size: int = QUEUE_SIZE,
         stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.read = read
+        self.max_clients = max_clients
         self.stopping = stopping
         self.interval = interval
         self.queue_size = queue_size
@@ -102,6 +127,9 @@ class Broadcaster:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._failing = False
+        #: Clients refused for being one too many, and when that was last logged.
+        self.refused = 0
+        self._refusal_logged_at = -math.inf
 
     @property
     def subscribers(self) -> int:
@@ -116,9 +144,22 @@ class Broadcaster:
 
         Raises:
             BroadcasterClosed: after :meth:`close`.
+            BroadcasterFull: while ``max_clients`` are subscribed.
         """
         if self._closed:
             raise BroadcasterClosed("the worker is shutting down")
+        if self.max_clients is not None and len(self._subscribers) >= self.max_clients:
+            self.refused += 1
+            # Refusals come as fast as clients do: a line a minute at most.
+            if time.monotonic() - self._refusal_logged_at >= REFUSAL_LOG_EVERY:
+                self._refusal_logged_at = time.monotonic()
+                log.warning(
+                    "Live stream has its maximum of %d clients (OLF_STREAM_MAX_CLIENTS);"
+                    " %d refused so far",
+                    self.max_clients,
+                    self.refused,
+                )
+            raise BroadcasterFull("too many stream clients on this worker; retry later")
         subscriber = Subscriber(asyncio.Queue(self.queue_size))
         self._subscribers.add(subscriber)
         if self._snapshot is not None:
@@ -214,14 +255,55 @@ def client_gone(request: web.Request) -> bool:
     return request.transport is None or request.transport.is_closing()
 
 
+def limit_send_buffer(request: web.Request, size: int) -> None:
+    """Cap the kernel send buffer of ``request``'s connection at ``size`` bytes."""
+    transport = request.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+
+async def write_or_drop(
+    request: web.Request, response: web.StreamResponse, data: bytes, write_timeout: float
+) -> None:
+    """Write ``data``; a client that has not taken it within ``write_timeout`` s is dropped.
+
+    Raises:
+        ConnectionResetError: the client left, or was dropped.
+    """
+    try:
+        async with asyncio.timeout(write_timeout):
+            await response.write(data)
+    except TimeoutError:
+        # Every buffer towards the client is full: it stopped reading. Abort:
+        # closing would wait for those buffers to drain.
+        log.info(
+            "Dropped live stream client %s: a write to it waited %s s",
+            request.remote,
+            write_timeout,
+        )
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("the client stopped reading") from None
+
+
 async def stream_events(
-    request: web.Request, broadcaster: Broadcaster, heartbeat: float = HEARTBEAT
+    request: web.Request,
+    broadcaster: Broadcaster,
+    *,
+    write_timeout: float,
+    heartbeat: float = HEARTBEAT,
+    send_buffer: int = SEND_BUFFER,
 ) -> web.StreamResponse:
-    """Serve one client until it leaves or the worker stops."""
+    """Serve one client until it leaves, stops reading (``write_timeout``) or the worker stops."""
     try:
         subscriber = broadcaster.subscribe()
     except BroadcasterClosed as exc:
         return json_error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+    except BroadcasterFull as exc:
+        retry_after = {"Retry-After": str(FULL_RETRY_AFTER)}
+        return json_error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), retry_after)
+    limit_send_buffer(request, send_buffer)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream; charset=utf-8",
@@ -231,7 +313,7 @@ async def stream_events(
     )
     try:
         await response.prepare(request)
-        await response.write(b"retry: %d\n\n" % RETRY_MS)
+        await write_or_drop(request, response, b"retry: %d\n\n" % RETRY_MS, write_timeout)
         loop = asyncio.get_running_loop()
         last_write = loop.time()
         check_every = min(GONE_CHECK, heartbeat)
@@ -244,7 +326,7 @@ async def stream_events(
                 event = HEARTBEAT_MESSAGE
             if event is None:
                 break
-            await response.write(event)
+            await write_or_drop(request, response, event, write_timeout)
             last_write = loop.time()
     except ConnectionResetError:
         pass  # the client left; aiohttp's own errors derive from this one
@@ -253,9 +335,18 @@ async def stream_events(
     return response
 
 
-def declare_stream(app: faust.App, cluster: Cluster) -> Broadcaster:
-    """Register ``GET /api/stream`` on ``app``; its broadcaster ends with the web server."""
-    broadcaster = Broadcaster(lambda: build_snapshot(cluster), stopping=lambda: app.should_stop)
+def declare_stream(
+    app: faust.App, cluster: Cluster, *, max_clients: int, write_timeout: float
+) -> Broadcaster:
+    """Register ``GET /api/stream`` on ``app``; its broadcaster ends with the web server.
+
+    ``max_clients`` and ``write_timeout``: see :class:`Broadcaster` and :func:`stream_events`.
+    """
+    broadcaster = Broadcaster(
+        lambda: build_snapshot(cluster),
+        max_clients=max_clients,
+        stopping=lambda: app.should_stop,
+    )
 
     async def close_streams(_: web.Application) -> None:
         await broadcaster.close()
@@ -268,7 +359,9 @@ def declare_stream(app: faust.App, cluster: Cluster) -> Broadcaster:
     class LiveStream(View):
         async def get(self, request: Request) -> Response:
             # Faust's aiohttp driver hands views aiohttp's own request objects.
-            stream = await stream_events(cast(web.Request, request), broadcaster)
+            stream = await stream_events(
+                cast(web.Request, request), broadcaster, write_timeout=write_timeout
+            )
             return cast(Response, stream)
 
         async def head(self, request: Request) -> Response:

@@ -11,6 +11,10 @@ Internal (worker to worker, see app.cluster):
     GET /api/internal/reports?metrics=signups,updates&window=[&windows=]
     GET /api/internal/customers/{customer_id}
 
+Only workers may call the internal paths (``OLF_INTERNAL_TOKEN``, see
+app.internal_auth); a deployment exposes ``/api/stats/``, ``/api/customers/``,
+``/api/stream`` and the dashboard, never ``/api/internal/``.
+
 Errors are JSON: ``{"status": 400, "error": "Bad Request", "message": "..."}``.
 """
 
@@ -25,6 +29,7 @@ from faust.web import Request, Response, View
 
 from app.cluster import CUSTOMER_PATH, REPORT_PATH, REPORTS_PATH, Cluster, reports_to_json
 from app.reports import WINDOW_SIZES, Series
+from models.customer_event import MAX_CUSTOMER_ID_LENGTH
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS
 
@@ -59,12 +64,19 @@ def optional_count(query: Mapping[str, str], name: str) -> int | None:
 
 
 def metric_list(query: Mapping[str, str], name: str) -> list[str]:
-    """Query parameter ``name``: metrics, comma-separated, at least one."""
+    """Query parameter ``name``: distinct metrics, comma-separated, at least one.
+
+    Distinct, so that one request costs at most one report per metric: each
+    is built on the loop that also drives the agent.
+    """
     value = query.get(name)
     metrics = (value or "").split(",")
     if not all(metric in METRICS for metric in metrics):
-        shown = "missing" if value is None else repr(value)
+        # Not echoed: the value may be long, and the known metrics say enough.
+        shown = "missing" if value is None else f"{len(metrics)} items"
         raise BadRequest(f"'{name}' must list metrics of: {', '.join(METRICS)} (got {shown})")
+    if len(set(metrics)) < len(metrics):
+        raise BadRequest(f"'{name}' must list each metric once")
     return metrics
 
 
@@ -128,7 +140,9 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
     @app.page("/api/customers/{customer_id}")
     class Customer(OlfView):
         async def get(self, request: Request, customer_id: str) -> Response:
-            state = await cluster.customer(customer_id)
+            # No event has a longer id: no need to ask the other workers.
+            too_long = len(customer_id) > MAX_CUSTOMER_ID_LENGTH
+            state = None if too_long else await cluster.customer(customer_id)
             if state is None or state.profile is None:
                 return self.not_found(f"no customer {customer_id!r}")
             return self.json(

@@ -14,13 +14,19 @@ from app.dashboard import declare_dashboard
 from app.health import declare_health
 from app.http_policy import install_http_policy
 from app.openapi import declare_openapi
+from app.settings import Settings
 from app.stream import declare_stream
 
 
-def declare_web_server(app: faust.App, cluster: Cluster) -> None:
-    """Register the routes and rules on ``app``."""
+def declare_web_server(app: faust.App, cluster: Cluster, settings: Settings) -> None:
+    """Register the routes and rules on ``app``, with the stream's limits from ``settings``."""
     install_http_policy(app)
     declare_openapi(app)
     declare_health(app, cluster)
     declare_dashboard(app)
-    declare_stream(app, cluster)
+    declare_stream(
+        app,
+        cluster,
+        max_clients=settings.stream_max_clients,
+        write_timeout=settings.stream_write_timeout,
+    )

@@ -11,5 +11,8 @@ and the unit test that shows both, so the test tells when Faust changes:
   batches are applied as they arrive;
 * :mod:`.producer_buffer`: a flush that really drains the buffer (Faust's
   could return with messages in it, before a commit);
-* :mod:`.topics`: OLF's topics exist before the worker joins its group.
+* :mod:`.topics`: OLF's topics exist before the worker joins its group;
+* :mod:`.parser_errors` (aiohttp 3.14 behind Faust's web driver): requests
+  the HTTP parser rejects get a JSON 400 and one log line, not a plain-text
+  echo of the input and a traceback.
 """

@@ -31,6 +31,7 @@ CONTROLLER_PORT=${OLF_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 START_TIMEOUT=${OLF_KAFKA_START_TIMEOUT:-60}
 HEAP_OPTS=${OLF_KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 STOP_TIMEOUT=30
+KILL_WAIT_SECONDS=10
 
 DATA_DIR=$KAFKA_DIR/data-$PORT
 LOG_FILE=$KAFKA_DIR/broker-$PORT.log
@@ -46,6 +47,16 @@ TOOL_JVM_OPTS=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 die() {
     echo "kafka.sh: $*" >&2
     exit 1
+}
+
+# say MESSAGE / warn MESSAGE: a line on stdout / stderr that never fails, not
+# even on a closed pipe or terminal, so that no message can cut a stop short.
+say() {
+    printf '%s\n' "$*" 2>/dev/null || true
+}
+
+warn() {
+    printf 'kafka.sh: %s\n' "$*" >&2 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------- prerequisites
@@ -258,7 +269,7 @@ cmd_start() {
     if pid=$(running_pid); then
         # May still be starting (e.g. a concurrent start): wait for it too.
         wait_until_ready "$pid"
-        echo "Kafka already running on 127.0.0.1:$PORT (pid $pid)"
+        say "Kafka already running on 127.0.0.1:$PORT (pid $pid)"
         return 0
     fi
     rm -f "$PID_FILE" # stale, if present
@@ -278,19 +289,24 @@ cmd_start() {
     format_storage
     launch_broker
     pid=$(cat "$PID_FILE")
-    echo "Kafka log: $LOG_FILE"
+    say "Kafka log: $LOG_FILE"
     wait_until_ready "$pid"
-    echo "Kafka ready on 127.0.0.1:$PORT (pid $pid)"
+    say "Kafka ready on 127.0.0.1:$PORT (pid $pid)"
 }
 
 # ---------------------------------------------------------------- stop / status
 
+# Ends in bounded time: SIGTERM, SIGKILL after STOP_TIMEOUT, then at most
+# KILL_WAIT_SECONDS for the process to go.
 cmd_stop() {
     local pid
+    # A stop, once begun, runs to its end, even when the terminal that started it
+    # closes or its output goes to a reader that is gone.
+    trap '' HUP PIPE
     lock_port
     if ! pid=$(running_pid); then
         rm -f "$PID_FILE"
-        echo "Kafka not running on 127.0.0.1:$PORT"
+        say "Kafka not running on 127.0.0.1:$PORT"
         return 0
     fi
     kill -TERM "$pid" 2>/dev/null || true
@@ -301,12 +317,18 @@ cmd_stop() {
         sleep 0.2
     done
     if is_our_broker "$pid"; then
-        echo "kafka.sh: Kafka (pid $pid) did not exit within ${STOP_TIMEOUT}s, killing it" >&2
         kill -KILL "$pid" 2>/dev/null || true
-        while is_our_broker "$pid"; do sleep 0.1; done
+        warn "Kafka (pid $pid) did not exit within ${STOP_TIMEOUT}s: killed it"
+        deadline=$((SECONDS + KILL_WAIT_SECONDS))
+        while is_our_broker "$pid" && ((SECONDS < deadline)); do
+            sleep 0.1
+        done
+        if is_our_broker "$pid"; then
+            die "Kafka (pid $pid) is still there ${KILL_WAIT_SECONDS}s after SIGKILL"
+        fi
     fi
     rm -f "$PID_FILE"
-    echo "Kafka stopped"
+    say "Kafka stopped"
 }
 
 cmd_status() {

@@ -1,15 +1,23 @@
-"""Two workers, eight partitions, ten thousand events: every answer equals the model."""
+"""Two workers, eight partitions, ten thousand events: every answer equals the model.
+
+The workers share an internal token, so every complete answer also shows that
+they accept each other's internal requests; an outsider gets 401.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.error import HTTPError
+from urllib.parse import quote
 
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from agents.dead_letters import REASON_HEADER, TOPIC_HEADER
 from tests.integration.answers import (
     assert_answers_equal_model,
+    not_found,
     wait_until_processed,
     wait_until_ready,
 )
@@ -21,6 +29,10 @@ from tests.reference_model import ReferenceModel
 
 EVENTS = 10_000
 PARTITIONS = 8
+INTERNAL_TOKEN = "shared-by-the-two-workers"
+#: Ids a client could send to steer the workers' internal requests (before escaping:
+#: ``../report`` made the fan-out call ``/api/internal/report`` and answer 500).
+HOSTILE_IDS = ["../report", "../../stats/summary", "..", "a/b?metrics=x#y", "%2F", "x" * 200]
 
 
 async def test_two_workers_answer_exactly_what_the_model_says(
@@ -29,7 +41,7 @@ async def test_two_workers_answer_exactly_what_the_model_says(
     broker: Broker,
     events_topic: str,
 ) -> None:
-    first, second = worker_factory(), worker_factory()
+    first, second = (worker_factory(OLF_INTERNAL_TOKEN=INTERNAL_TOKEN) for _ in range(2))
     for worker in (first, second):
         wait_until_ready(worker, 90.0)
 
@@ -43,6 +55,13 @@ async def test_two_workers_answer_exactly_what_the_model_says(
         wait_until_processed(worker, EVENTS, 240.0)
         print(f"{worker.base_url}: all processed {time.monotonic() - started:.1f}s after producing")
         assert_answers_equal_model(worker, model, PARTITIONS)
+
+    for customer_id in HOSTILE_IDS:
+        path = "/api/customers/" + quote(customer_id, safe="")
+        assert "no customer" in not_found(first, path)["message"], path
+    with pytest.raises(HTTPError) as refused:
+        second.get_json("/api/internal/report")
+    assert refused.value.code == 401
 
     dead = await read_topic(broker.bootstrap, f"{events_topic}-dlq", len(model.dead_letters))
     assert dead_letter_tuples(dead) == sorted(model.dead_letters, key=lambda item: item[:2])

@@ -34,6 +34,7 @@ def test_every_field_is_overridable_from_the_environment() -> None:
             "OLF_BROKER_SESSION_TIMEOUT": "30",
             "OLF_LOG_FORMAT": "json",
             "OLF_CORS_ORIGINS": " https://dash.example.com, http://localhost:3000 ",
+            "OLF_INTERNAL_TOKEN": " 5ecret ",
         }
     )
     assert settings == Settings(
@@ -50,6 +51,7 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         broker_session_timeout=30.0,
         log_format="json",
         cors_origins="https://dash.example.com, http://localhost:3000",
+        internal_token="5ecret",
     )
     assert settings.cors_origin_list == ("https://dash.example.com", "http://localhost:3000")
 
@@ -66,11 +68,31 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         ("OLF_LOG_FORMAT", "xml", "OLF_LOG_FORMAT must be one of: text, json"),
         ("OLF_CORS_ORIGINS", "https://a.example/app", "OLF_CORS_ORIGINS: 'https://a.example/app'"),
         ("OLF_CORS_ORIGINS", "*.example.com", "OLF_CORS_ORIGINS: '\\*.example.com' is neither"),
+        ("OLF_STOP_TIMEOUT", "0", "OLF_STOP_TIMEOUT must be"),
+        ("OLF_STOP_TIMEOUT", "nan", "OLF_STOP_TIMEOUT must be"),
+        ("OLF_STREAM_MAX_CLIENTS", "0", "OLF_STREAM_MAX_CLIENTS must be"),
+        ("OLF_STREAM_WRITE_TIMEOUT", "inf", "OLF_STREAM_WRITE_TIMEOUT must be"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0", "::", "10.0.0.7", "olf-1"])
+def test_a_worker_beyond_loopback_needs_the_internal_token(bind: str) -> None:
+    with pytest.raises(SettingsError, match="set OLF_INTERNAL_TOKEN"):
+        Settings.from_env({"OLF_WEB_BIND": bind})
+    Settings.from_env({"OLF_WEB_BIND": bind, "OLF_INTERNAL_TOKEN": "5ecret"})
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
+def test_a_worker_on_loopback_may_go_without_it(bind: str) -> None:
+    assert Settings.from_env({"OLF_WEB_BIND": bind}).internal_token == ""
+
+
+def test_the_internal_token_is_never_shown() -> None:
+    assert "5ecret" not in repr(Settings(internal_token="5ecret"))
 
 
 def test_settings_are_frozen() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import socket
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -11,9 +13,19 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from app.factory import Olf
 from app.live_stats import Snapshot
-from app.stream import Broadcaster, BroadcasterClosed, Subscriber, stream_events
+from app.settings import Settings, SettingsError
+from app.stream import (
+    STREAM_PATH,
+    Broadcaster,
+    BroadcasterClosed,
+    BroadcasterFull,
+    Subscriber,
+    stream_events,
+)
 from tests.live_snapshots import ServerSentEvent, apply_delta, parse_events
+from tests.web_client import serve
 
 FAST = 0.01
 WAIT = 5.0
@@ -179,7 +191,7 @@ async def test_wire_format_heartbeat_and_cleanup_after_the_client_leaves(
     broadcaster: Broadcaster, statistics: Statistics
 ) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await stream_events(request, broadcaster, heartbeat=0.05)
+        return await stream_events(request, broadcaster, write_timeout=WAIT, heartbeat=0.05)
 
     application = web.Application()
     application.router.add_get("/stream", handler)
@@ -213,3 +225,117 @@ async def test_reading_stops_when_the_worker_stops(statistics: Statistics) -> No
     assert not broadcaster.running
     assert broadcaster.subscribers == 1  # its stream ends when the web server closes it
     await broadcaster.close()
+
+
+async def test_at_most_max_clients_subscribe_at_once(
+    statistics: Statistics, caplog: pytest.LogCaptureFixture
+) -> None:
+    broadcaster = Broadcaster(statistics.read, interval=FAST, max_clients=2)
+    first = broadcaster.subscribe()
+    broadcaster.subscribe()
+    for _ in range(3):
+        with pytest.raises(BroadcasterFull):
+            broadcaster.subscribe()
+    assert broadcaster.refused == 3
+    refusals = [record for record in caplog.records if "maximum of 2 clients" in record.message]
+    assert len(refusals) == 1  # not one line per refused client
+    broadcaster.unsubscribe(first)
+    broadcaster.subscribe()
+    assert broadcaster.subscribers == 2
+    await broadcaster.close()
+
+
+async def test_a_worker_answers_one_stream_client_too_many_with_a_json_503(
+    olf_factory: Callable[..., Olf],
+) -> None:
+    olf = olf_factory(stream_max_clients=1)
+    async with serve(olf) as client:
+        first = await client.get(STREAM_PATH)
+        assert first.status == 200
+        second = await client.get(STREAM_PATH)
+        assert second.status == 503
+        assert second.headers["Retry-After"] == "10"
+        assert await second.json() == {
+            "status": 503,
+            "error": "Service Unavailable",
+            "message": "too many stream clients on this worker; retry later",
+        }
+        first.close()
+
+
+class GrowingStatistics:
+    """Statistics whose every read changes about 50 KB of the snapshot."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def read(self) -> Snapshot:
+        self.reads += 1
+        return {"counts": {"country": {f"C{number:04}": self.reads for number in range(4000)}}}
+
+
+async def test_a_client_that_stops_reading_is_dropped_after_the_write_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    broadcaster = Broadcaster(GrowingStatistics().read, interval=0.02)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await stream_events(request, broadcaster, write_timeout=0.2, send_buffer=4096)
+
+    application = web.Application()
+    application.router.add_get("/stream", handler)
+    loop = asyncio.get_running_loop()
+    async with TestServer(application) as server:
+        client = socket.socket()
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.setblocking(False)
+        try:
+            assert server.port is not None
+            await loop.sock_connect(client, ("127.0.0.1", server.port))
+            await loop.sock_sendall(client, b"GET /stream HTTP/1.1\r\nHost: olf\r\n\r\n")
+            # ... and never read: its buffers fill, then a write waits.
+            for _ in range(500):
+                if broadcaster.running and broadcaster.subscribers == 0:
+                    break
+                await asyncio.sleep(FAST)
+            assert broadcaster.running, "the stream never started"
+            assert broadcaster.subscribers == 0, "the client was not dropped"
+            ended = False
+            try:
+                while await asyncio.wait_for(loop.sock_recv(client, 1 << 20), WAIT):
+                    pass
+                ended = True
+            except ConnectionResetError:
+                ended = True
+            assert ended
+        finally:
+            client.close()
+            await broadcaster.close()
+    assert any(
+        record.message == "Dropped live stream client 127.0.0.1: a write to it waited 0.2 s"
+        for record in caplog.records
+    )
+
+
+def test_the_stream_limits_are_settings() -> None:
+    assert (Settings().stream_max_clients, Settings().stream_write_timeout) == (1000, 10.0)
+    settings = Settings.from_env(
+        {"OLF_STREAM_MAX_CLIENTS": "50", "OLF_STREAM_WRITE_TIMEOUT": "2.5"}
+    )
+    assert (settings.stream_max_clients, settings.stream_write_timeout) == (50, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("OLF_STREAM_MAX_CLIENTS", "0", "OLF_STREAM_MAX_CLIENTS must be >= 1"),
+        ("OLF_STREAM_MAX_CLIENTS", "many", "OLF_STREAM_MAX_CLIENTS='many' is not valid"),
+        ("OLF_STREAM_WRITE_TIMEOUT", "0", "OLF_STREAM_WRITE_TIMEOUT must be > 0 seconds"),
+        ("OLF_STREAM_WRITE_TIMEOUT", "inf", "OLF_STREAM_WRITE_TIMEOUT must be > 0 seconds"),
+        ("OLF_STREAM_WRITE_TIMEOUT", "nan", "OLF_STREAM_WRITE_TIMEOUT must be > 0 seconds"),
+    ],
+)
+def test_bad_stream_limits_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({name: value})
