@@ -47,7 +47,7 @@ def machine() -> str:
 def _ratio(top: ReaderResult | None, bottom: ReaderResult | None) -> str:
     if top is None or bottom is None or top.rate is None or not bottom.rate:
         return "n/a"
-    return f"{top.rate / bottom.rate:.2f}×"
+    return f"{top.rate / bottom.rate:.3f}×"
 
 
 def _spread(reader: ReaderResult) -> str:
@@ -196,7 +196,7 @@ def _recovery(results: Results, options: Options, plot: str) -> list[str]:
         lines += [
             "",
             f"- recovery at {done[-1].customers:,} / at {done[0].customers:,} customers:"
-            f" **{ratio:.2f}×** (medians; recovered: the later of processing again and complete"
+            f" **{ratio:.3f}×** (medians; recovered: the later of processing again and complete"
             " again, per kill)",
         ]
     restore = results.restore

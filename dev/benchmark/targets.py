@@ -76,7 +76,7 @@ def evaluate(results: Results) -> list[Verdict]:
             "≥ 2×",
             vs_quix,
             lambda ratio: ratio >= 2.0,
-            f"{vs_quix or 0:.2f}×",
+            f"{vs_quix or 0:.3f}×",
         ),
         _verdict(
             "changelog messages per event",
@@ -98,7 +98,7 @@ def evaluate(results: Results) -> list[Verdict]:
             "≥ 1.4×",
             scaling,
             lambda ratio: ratio >= 1.4,
-            f"{scaling or 0:.2f}×",
+            f"{scaling or 0:.3f}×",
         ),
         _verdict(
             "end-to-end p99 at 1,000 events/s",
@@ -134,5 +134,5 @@ def _recovery_verdict(results: Results) -> Verdict:
     slowest = max(small_s, large_s)
     kills = min(len(small.kills), len(large.kills))
     medians = f"medians of {kills} kills" if kills > 1 else "one kill each"
-    measured = f"{ratio:.2f}×, {large_s:.1f} s and {small_s:.1f} s ({medians}){sizes}"
+    measured = f"{ratio:.3f}×, {large_s:.1f} s and {small_s:.1f} s ({medians}){sizes}"
     return Verdict(target, goal, measured, ratio <= 1.2 and slowest <= 15.0)
