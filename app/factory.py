@@ -15,15 +15,15 @@ from faust.types.transports import ConsumerT, ProducerT
 
 from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
-from app.cluster import Cluster
-from app.http_policy import cors_options
-from app.internal_auth import install_internal_auth
 from app.log_format import logging_config
-from app.metrics import declare_metrics
+from app.queries.cluster import Cluster
 from app.settings import Settings
 from app.stop_deadline import arm_stop_deadline
-from app.views import declare_views
-from app.web_server import declare_web_server
+from app.web.api import declare_views
+from app.web.http_policy import cors_options
+from app.web.internal_auth import install_internal_auth
+from app.web.metrics import declare_metrics
+from app.web.server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from app.live_stats import Snapshot
+from app.queries.live_stats import Snapshot
 
 
 def apply_delta(snapshot: Snapshot, changes: Snapshot) -> Snapshot:

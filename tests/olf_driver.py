@@ -10,7 +10,7 @@ from typing import Any
 from faust.types.tuples import Message
 
 from app.factory import Olf
-from app.reports import ClusterView, Series, partition_report
+from app.queries.reports import ClusterView, Series, partition_report
 from models.message_batch import InputMessage, MessageBatch
 from tests.reference_model import Sent
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from app.factory import Olf
-from app.http_policy import web_application
+from app.web.http_policy import web_application
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ and logs that exception with its traceback at ERROR (logger
 ``aiohttp.server``; an unknown method in a connection's first request only
 at DEBUG), once per request. So anyone who reaches the port gets their input
 reflected and can fill the log with tracebacks; and the answer breaks OLF's
-rule that every error is JSON (:mod:`app.http_policy`).
+rule that every error is JSON (:mod:`app.web.http_policy`).
 
 No setting changes either: the body and the log call are in ``handle_error``,
 the handler class is fixed in aiohttp's ``Server``, which ``AppRunner``
@@ -45,7 +45,7 @@ from aiohttp.http_exceptions import (
 )
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
-from app.views import error_body
+from app.web.api import error_body
 
 #: OLF's message per kind of parse error, most specific kind first. The
 #: parser's own messages quote the request, so none of them is passed on.
@@ -96,7 +96,7 @@ class JsonErrorRequestHandler(web.RequestHandler):
             status=status,
             body=orjson.dumps(error_body(HTTPStatus(status), text)),
             content_type="application/json",
-            # What app.http_policy sets on every other answer (its hook never sees this one).
+            # What app.web.http_policy sets on every other answer (its hook never sees this one).
             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
         )
         response.force_close()  # as aiohttp does: the connection's state is unknown

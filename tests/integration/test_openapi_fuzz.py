@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaProducer
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from app.openapi import OPENAPI_PATH
-from app.stream import STREAM_PATH
+from app.web.openapi import OPENAPI_PATH
+from app.web.stream import STREAM_PATH
 from tests.events import message
 from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker

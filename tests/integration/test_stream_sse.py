@@ -10,8 +10,8 @@ from datetime import timedelta
 import aiohttp
 from aiokafka import AIOKafkaProducer
 
-from app.live_stats import Snapshot
-from app.stream import INTERVAL, STREAM_PATH
+from app.queries.live_stats import Snapshot
+from app.web.stream import INTERVAL, STREAM_PATH
 from tests.events import DEFAULT_TIME, message
 from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker

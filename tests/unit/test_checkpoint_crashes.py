@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from agents.customer_events import apply_batch
 from agents.dead_letters import DeadLetters
 from app.factory import Olf
-from app.reports import Series
+from app.queries.reports import Series
 from models.event_window import METRICS
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import Checkpointer

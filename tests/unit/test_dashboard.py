@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from app.dashboard import STATIC_DIR
 from app.factory import Olf
+from app.web.dashboard import STATIC_DIR
 from tests.web_client import serve
 
 CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".html": "text/html"}

@@ -160,7 +160,7 @@ def test_the_image_installs_from_its_copy_lines(tmp_path: Path) -> None:
     # Every module, sub-packages' too: the image once lacked app/workarounds/.
     missing = package_modules() - set(installed)
     assert not missing, f"missing from the image: {sorted(missing)}"
-    assert "app/static/index.html" in installed, "the dashboard's files must be installed"
+    assert "app/web/static/index.html" in installed, "the dashboard's files must be installed"
 
 
 def test_a_package_left_out_of_the_copy_lines_is_caught(tmp_path: Path) -> None:

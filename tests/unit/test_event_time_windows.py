@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.factory import Olf
-from app.reports import Series
+from app.queries.reports import Series
 from tests.conftest import UNIT_PARTITIONS
 from tests.messages import valid_message
 from tests.olf_driver import local_view, run_stream

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.factory import Olf
-from app.health import not_ready_reason
+from app.web.health import not_ready_reason
 from tests.conftest import UNIT_PARTITIONS
 from tests.web_client import serve
 

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
-from app.cluster import CUSTOMER_PATH, customer_path
 from app.factory import Olf
+from app.queries.cluster import CUSTOMER_PATH, customer_path
 from tests.web_client import serve
 
 TOKEN = "5ecret-shared-by-the-workers"

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.factory import Olf
-from app.live_stats import LIVE_SERIES, Snapshot, delta, snapshot_of
+from app.queries.live_stats import LIVE_SERIES, Snapshot, delta, snapshot_of
 from tests.conftest import UNIT_PARTITIONS
 from tests.events import message
 from tests.live_snapshots import apply_delta

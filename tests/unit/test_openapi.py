@@ -10,8 +10,8 @@ import schemathesis
 from schemathesis.core.result import Ok
 
 from app.factory import Olf
-from app.http_policy import web_application
-from app.openapi import DOCUMENT, OPENAPI_PATH, PATHS, query_parameters
+from app.web.http_policy import web_application
+from app.web.openapi import DOCUMENT, OPENAPI_PATH, PATHS, query_parameters
 from tests.web_client import serve
 
 # Faust adds HEAD to every GET view, aiohttp-cors OPTIONS for preflights.

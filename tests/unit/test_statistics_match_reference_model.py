@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.reports import Series
+from app.queries.reports import Series
 from models.event_window import METRICS
 from tests.conftest import UNIT_PARTITIONS, build_olf
 from tests.messages import message_streams

@@ -1,6 +1,6 @@
 """Rules every HTTP answer of OLF follows, whichever route serves it.
 
-* Errors are JSON (:func:`app.views.error_body`): unknown paths 404, other
+* Errors are JSON (:func:`app.web.api.error_body`): unknown paths 404, other
   methods 405 (with ``Allow``), unexpected failures 500 (and a logged traceback).
   Requests aiohttp's HTTP parser rejects (malformed or oversized) are a 400
   whose message never quotes the request, logged in one INFO line
@@ -26,8 +26,8 @@ from aiohttp import web
 from faust.web import ResourceOptions
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
-from app.openapi import query_parameters
-from app.views import error_body
+from app.web.api import error_body
+from app.web.openapi import query_parameters
 from app.workarounds import parser_errors
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 // as SVG. No libraries, no build step: this file is served as it is.
 //
 // The stream's first event is a snapshot; each delta then replaces the parts
-// it names (see app/live_stats.py). The browser reconnects by itself, sending
+// it names (see app/queries/live_stats.py). The browser reconnects by itself, sending
 // Last-Event-ID, and the server answers a reconnect with a fresh snapshot.
 "use strict";
 

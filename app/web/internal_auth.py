@@ -1,7 +1,7 @@
 """Only workers call ``/api/internal/``: they prove it with a shared secret.
 
 The internal API returns single customers' states and raw partition reports,
-and is meant for the fan-out of :mod:`app.cluster` only. With
+and is meant for the fan-out of :mod:`app.queries.cluster` only. With
 ``OLF_INTERNAL_TOKEN`` set, every worker sends ``Authorization: Bearer
 <token>`` to its peers and answers internal requests without it with 401.
 Without a token a worker refuses to bind beyond loopback (see
@@ -19,8 +19,8 @@ import faust
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from app.cluster import authorization
-from app.http_policy import Handler, json_error, web_application
+from app.queries.cluster import authorization
+from app.web.http_policy import Handler, json_error, web_application
 
 INTERNAL_PREFIX: Final = "/api/internal/"
 

@@ -1,8 +1,8 @@
 """``GET /``: the live dashboard, one page with its own script and style sheet.
 
-The files live in ``app/static/`` and are served by the worker itself (no CDN,
+The files live in ``app/web/static/`` and are served by the worker itself (no CDN,
 no build step): ``/`` is ``index.html``, ``/static/<name>`` any of them. The
-page reads ``/api/stream`` (see :mod:`app.stream`) and draws its charts as SVG.
+page reads ``/api/stream`` (see :mod:`app.web.stream`) and draws its charts as SVG.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import faust
 from aiohttp import web
 from faust.web import Request, Response, View
 
-from app.http_policy import STATIC_PREFIX
-from app.views import error_body
+from app.web.api import error_body
+from app.web.http_policy import STATIC_PREFIX
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 #: Faust mounts this ``{"status": "OK"}`` placeholder at ``/`` unless told otherwise.

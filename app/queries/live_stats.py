@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from app.cluster import Cluster
-from app.reports import ClusterView, Series
+from app.queries.cluster import Cluster
+from app.queries.reports import ClusterView, Series
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS
 

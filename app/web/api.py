@@ -6,13 +6,13 @@ Public:
     GET /api/stats/timeseries?metric=signups|updates|deletions&window=1m|1h
     GET /api/customers/{customer_id}
 
-Internal (worker to worker, see app.cluster):
+Internal (worker to worker, see app.queries.cluster):
     GET /api/internal/report[?metric=&window=[&windows=]]
     GET /api/internal/reports?metrics=signups,updates&window=[&windows=]
     GET /api/internal/customers/{customer_id}
 
 Only workers may call the internal paths (``OLF_INTERNAL_TOKEN``, see
-app.internal_auth); a deployment exposes ``/api/stats/``, ``/api/customers/``,
+app.web.internal_auth); a deployment exposes ``/api/stats/``, ``/api/customers/``,
 ``/api/stream`` and the dashboard, never ``/api/internal/``.
 
 Errors are JSON: ``{"status": 400, "error": "Bad Request", "message": "..."}``.
@@ -27,8 +27,8 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
-from app.cluster import CUSTOMER_PATH, REPORT_PATH, REPORTS_PATH, Cluster, reports_to_json
-from app.reports import WINDOW_SIZES, Series
+from app.queries.cluster import CUSTOMER_PATH, REPORT_PATH, REPORTS_PATH, Cluster, reports_to_json
+from app.queries.reports import WINDOW_SIZES, Series
 from models.customer_event import MAX_CUSTOMER_ID_LENGTH
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS

@@ -1,6 +1,6 @@
 """``GET /api/stream``: the live statistics as Server-Sent Events.
 
-One :class:`Broadcaster` per worker reads a snapshot (see :mod:`app.live_stats`)
+One :class:`Broadcaster` per worker reads a snapshot (see :mod:`app.queries.live_stats`)
 every ``interval`` while at least one client listens, and queues for each
 client what changed. The agents are never involved, so a slow client slows
 nobody but itself. Each client has a small bounded queue of encoded messages:
@@ -45,9 +45,9 @@ import orjson
 from aiohttp import web
 from faust.web import Request, Response, View
 
-from app.cluster import Cluster
-from app.http_policy import json_error, web_application
-from app.live_stats import Snapshot, build_snapshot, delta
+from app.queries.cluster import Cluster
+from app.queries.live_stats import Snapshot, build_snapshot, delta
+from app.web.http_policy import json_error, web_application
 
 log = logging.getLogger(__name__)
 

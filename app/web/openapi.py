@@ -2,7 +2,7 @@
 
 Written by hand, from the same constants the views check, so enumerations
 cannot drift. It is also the source of which query parameters each route
-accepts (:func:`query_parameters`); :mod:`app.http_policy` answers any other
+accepts (:func:`query_parameters`); :mod:`app.web.http_policy` answers any other
 with 400. ``tests/unit/test_openapi.py`` compares it with the registered
 routes; ``tests/integration/test_openapi_fuzz.py`` fuzzes a live worker with it.
 """
@@ -15,7 +15,7 @@ from typing import Any, Final
 import faust
 from faust.web import Request, Response, View
 
-from app.reports import WINDOW_SIZES
+from app.queries.reports import WINDOW_SIZES
 from models.customer_event import SEGMENTS, STATUSES
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS

@@ -1,21 +1,21 @@
 """OLF's web server beyond the statistics views: live stream, dashboard, health, OpenAPI.
 
 :func:`declare_web_server` registers them all and the rules every answer
-follows (:mod:`app.http_policy`); CORS is configured on the app itself
-(``web_cors_options``, see :func:`app.http_policy.cors_options`).
+follows (:mod:`app.web.http_policy`); CORS is configured on the app itself
+(``web_cors_options``, see :func:`app.web.http_policy.cors_options`).
 """
 
 from __future__ import annotations
 
 import faust
 
-from app.cluster import Cluster
-from app.dashboard import declare_dashboard
-from app.health import declare_health
-from app.http_policy import install_http_policy
-from app.openapi import declare_openapi
+from app.queries.cluster import Cluster
 from app.settings import Settings
-from app.stream import declare_stream
+from app.web.dashboard import declare_dashboard
+from app.web.health import declare_health
+from app.web.http_policy import install_http_policy
+from app.web.openapi import declare_openapi
+from app.web.stream import declare_stream
 
 
 def declare_web_server(app: faust.App, cluster: Cluster, settings: Settings) -> None:

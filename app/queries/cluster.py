@@ -22,7 +22,7 @@ from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 from yarl import URL
 
-from app.reports import ClusterView, PartitionReport, Series, partition_report
+from app.queries.reports import ClusterView, PartitionReport, Series, partition_report
 from models.customer_state import CustomerState
 from models.partition_stats import NOTHING_PROCESSED
 from tables.statistics import Statistics
@@ -193,7 +193,7 @@ class Cluster:
 
 
 def authorization(token: str) -> dict[str, str]:
-    """Headers a worker sends its peers (see :mod:`app.internal_auth`); no token: none."""
+    """Headers a worker sends its peers (see :mod:`app.web.internal_auth`); no token: none."""
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 

@@ -15,8 +15,8 @@ from typing import Final
 import faust
 from faust.web import Request, Response, View
 
-from app.cluster import Cluster
-from app.views import error_body
+from app.queries.cluster import Cluster
+from app.web.api import error_body
 
 HEALTH_PATH: Final = "/api/health"
 READY_PATH: Final = "/api/ready"

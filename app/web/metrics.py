@@ -31,7 +31,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from app.cluster import Cluster
+from app.queries.cluster import Cluster
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.recovery import BatchRecovery
 from models.partition_stats import NOTHING_PROCESSED
