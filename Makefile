@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml | sha256sum |
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile
+.PHONY: run test faults lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile help
 
 run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
@@ -19,7 +19,7 @@ run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ct
 test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite (fault tests included) against a real local broker.
 	@bash dev/test.sh
 
-faults: $(STAMP)  ## Only the fault tests (kill -9, broker restart, failover, lost local state); see README.
+faults: $(STAMP)  ## Only the fault tests (kill -9, broker restart, failover, lost local state); see docs/guarantees.md.
 	@bash dev/test.sh -m faults
 
 lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
@@ -30,6 +30,9 @@ lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 unit: $(STAMP)  ## Only the tests that need no broker.
 	$(BIN)/pytest -m "not integration"
 
+integration: $(STAMP) $(CHROMIUM)  ## Only the tests against the real local broker (fault tests included).
+	@bash dev/test.sh -m integration
+
 bench: $(STAMP) $(BENCH_STAMP)  ## OLF beside its ceilings and Quix Streams, kill -9, restore, latency, memory; writes BENCHMARKS.md (ARGS=--quick).
 	$(BIN)/python -m dev.benchmark $(ARGS)
 
@@ -39,7 +42,7 @@ simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic
 reconcile: $(STAMP)  ## Compare the Customer service's database with OLF's counts; exit 1 on drift.
 	$(BIN)/python -m customer_service reconcile $(ARGS)
 
-install: $(STAMP) $(CHROMIUM)
+install: $(STAMP) $(CHROMIUM)  ## The virtualenv with OLF and its dev tools, and Chromium.
 
 chromium: $(CHROMIUM)  ## Install Debian's chromium unless it is there.
 
@@ -61,7 +64,7 @@ $(BENCH_STAMP): $(STAMP)
 broker-start:  ## Start the local Kafka broker (OLF_KAFKA_PORT, default 9092).
 	@bash dev/kafka/kafka.sh start
 
-broker-stop:
+broker-stop:  ## Stop the local Kafka broker.
 	@bash dev/kafka/kafka.sh stop
 
 clean:  ## Remove broker data, worker state and caches (keeps the Kafka jars and the venv).
@@ -71,3 +74,6 @@ clean:  ## Remove broker data, worker state and caches (keeps the Kafka jars and
 
 distclean: clean  ## Also remove the Kafka jar cache and the virtualenv.
 	rm -rf .local $(VENV)
+
+help:  ## List the targets and what they do (`make` alone is `make run`).
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))

@@ -1,6 +1,6 @@
 """The agent that turns customer events into live statistics, a batch at a time.
 
-Semantics (the README documents the same):
+Semantics (docs/event-contract.md documents the same):
 
 * An event is *applied* when its version is greater than the stored version
   of its customer (0 for an unknown one): the customer's state becomes the

@@ -1,8 +1,8 @@
 """OLF settings: one typed, frozen object read from ``OLF_*`` environment variables.
 
 Every default works on a laptop with the local broker from ``dev/kafka/kafka.sh``.
-The README's settings table lists the same names; ``tests/unit/test_settings.py``
-keeps the two and ``docker-compose.yml`` in step.
+docs/settings.md lists the same names (``tests/unit/test_docs.py`` keeps them in
+step), and ``tests/unit/test_docker_compose.py`` keeps ``docker-compose.yml`` in step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The events the service publishes, per the ``customer-events`` contract (see README).
+"""The events the service publishes, per the ``customer-events`` contract (docs/event-contract.md).
 
 An event is built inside the transaction that changes the customer and stored
 as the exact bytes the relay later publishes, so a re-publish after a crash

@@ -1,6 +1,6 @@
 """The outbox relay: publishes pending outbox events to ``customer-events``.
 
-Guarantees (README, "Outbox guarantees"):
+Guarantees (docs/customer-service.md, "Outbox guarantees"):
 
 - **Nothing is lost.** An event is marked sent only after the broker
   acknowledged it (``acks=all``); until then it stays pending and is sent

@@ -1,7 +1,7 @@
 """Customer service settings: one frozen object read from ``CUSTOMER_SERVICE_*`` variables.
 
-Every default works on a laptop next to ``make run``. The README's settings
-table lists the same names.
+Every default works on a laptop next to ``make run``. docs/settings.md
+lists the same names (``tests/unit/test_docs.py`` keeps them in step).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One OLF worker process, driven only through its external interface.
 
 ``python -m faust -A app.main worker`` with ``OLF_*`` environment variables,
-read through its HTTP API (README, "Web API"). Each worker runs in a process
+read through its HTTP API (docs/api.md). Each worker runs in a process
 group of its own, so ``kill -9`` reaches everything it started, and it logs to
 a file outside its ``OLF_DATA_DIR`` (which the restore test deletes), at
 level ``warn`` unless ``OLF_BENCH_LOG_LEVEL`` says otherwise (e.g. ``info``,

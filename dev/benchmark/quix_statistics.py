@@ -1,6 +1,6 @@
 """Reader: OLF's statistics written with Quix Streams 3.28.1, the way its documentation shows.
 
-The comparison OLF is held to: the same contract and semantics (README, "How
+The comparison OLF is held to: the same contract and semantics (docs/event-contract.md, "How
 events are applied"), built from Quix Streams' documented parts with their
 defaults (at-least-once, RocksDB state with changelog topics, a 5 s commit
 interval):
@@ -54,7 +54,7 @@ class Event:
 
 
 def parse_event(key: bytes | None, value: bytes) -> Event | None:
-    """The event in ``value``, or None when it breaks OLF's event contract (README)."""
+    """The event in ``value``, or None when it breaks OLF's event contract (docs/event-contract.md)."""
     try:
         body = orjson.loads(value)
     except orjson.JSONDecodeError:

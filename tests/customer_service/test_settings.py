@@ -1,15 +1,12 @@
-"""Settings: defaults, the environment, and the README's table of variables."""
+"""Settings: defaults and the environment; tests/unit/test_docs.py checks their docs."""
 
 from __future__ import annotations
 
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 
 from customer_service.settings import DEV_TOKEN, Settings, SettingsError, env_var_name
-
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_defaults_work_on_a_laptop() -> None:
@@ -96,13 +93,3 @@ def test_the_development_token_is_refused_on_an_address_others_reach(bind: str) 
 @pytest.mark.parametrize("bind", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_the_development_token_is_fine_on_loopback(bind: str) -> None:
     assert Settings.from_env({"CUSTOMER_SERVICE_BIND": bind}).token == "dev-token"
-
-
-def test_the_readme_documents_every_variable() -> None:
-    readme = README.read_text()
-    missing = [
-        env_var_name(field.name)
-        for field in fields(Settings)
-        if f"`{env_var_name(field.name)}`" not in readme
-    ]
-    assert missing == []

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from app.settings import Settings, SettingsError, env_var_name
+from app.settings import Settings, SettingsError
 
 
 def test_defaults_need_no_environment() -> None:
@@ -99,12 +98,3 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.web_port = 1  # type: ignore[misc]
-
-
-def test_readme_documents_every_setting_with_its_default() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    defaults = Settings()
-    for field in fields(Settings):
-        default = str(getattr(defaults, field.name))
-        row = f"| `{env_var_name(field.name)}` | `{default}` |"
-        assert row in readme, f"README's settings table lacks: {row}"
