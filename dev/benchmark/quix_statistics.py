@@ -54,7 +54,7 @@ class Event:
 
 
 def parse_event(key: bytes | None, value: bytes) -> Event | None:
-    """The event in ``value``, or None when it breaks OLF's event contract (docs/event-contract.md)."""
+    """The event in ``value``, or None when it breaks OLF's contract (docs/event-contract.md)."""
     try:
         body = orjson.loads(value)
     except orjson.JSONDecodeError:
