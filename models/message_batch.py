@@ -11,7 +11,20 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-class InputMessage(Protocol):
+class KafkaRecord(Protocol):
+    """What OLF reads of any Kafka message, input or changelog (aiokafka's records have it)."""
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
+
+
+class InputMessage(KafkaRecord, Protocol):
     """What OLF reads of a message: aiokafka's records and Faust's messages both have it.
 
     The consumer hands the agent aiokafka's records as they are: making a Faust
@@ -23,15 +36,6 @@ class InputMessage(Protocol):
 
     @property
     def partition(self) -> int: ...
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def key(self) -> bytes | None: ...
-
-    @property
-    def value(self) -> bytes | None: ...
 
 
 @dataclass(frozen=True, slots=True)

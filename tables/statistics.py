@@ -24,9 +24,10 @@ import faust
 
 from models.customer_state import CustomerState
 from models.event_window import HOUR, HourWindow
+from models.message_batch import KafkaRecord
 from models.partition_stats import PartitionStats
 from tables.partition_state import PartitionState
-from tables.store import ChangelogRecord, StatisticsStore
+from tables.store import StatisticsStore
 
 TABLE_NAME: Final = "statistics"
 
@@ -43,7 +44,7 @@ class StatisticsTable(faust.Table[bytes, bytes]):
     def store(self) -> StatisticsStore:
         return cast(StatisticsStore, self.data)
 
-    def apply_changelog_records(self, partition: int, records: Sequence[ChangelogRecord]) -> int:
+    def apply_changelog_records(self, partition: int, records: Sequence[KafkaRecord]) -> int:
         """Restore a fetched batch of changelog records; return the rows written."""
         return self.store.apply_changelog_records(partition, records)
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from faust.stores.base import Store
 from faust.types import TP, EventT
 from yarl import URL
 
+from models.message_batch import KafkaRecord
 from models.partition_stats import UnknownRowFormat
 from tables.partition_rows import (
     MemoryRows,
@@ -39,19 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Key prefix of the per-partition stats rows OLF 0.1 wrote, one per event.
 OLF_0_1_STATS_PREFIX = b"partition/"
-
-
-class ChangelogRecord(Protocol):
-    """What the store needs of a changelog message (aiokafka's ConsumerRecord has it)."""
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def key(self) -> bytes | None: ...
-
-    @property
-    def value(self) -> bytes | None: ...
 
 
 class StatisticsStore(Store[bytes, bytes]):
@@ -91,7 +79,7 @@ class StatisticsStore(Store[bytes, bytes]):
         stored.write(rows, changelog_offset)
         return True
 
-    def apply_changelog_records(self, partition: int, records: Sequence[ChangelogRecord]) -> int:
+    def apply_changelog_records(self, partition: int, records: Sequence[KafkaRecord]) -> int:
         """Apply changelog records of ``partition`` in offset order; return the rows written.
 
         A checkpoint record (key ``stats``) stands for every row of its
@@ -134,7 +122,7 @@ class StatisticsStore(Store[bytes, bytes]):
         to_value: Callable[[Any], Any],
     ) -> None:
         """Faust's path for changelog events (OLF's consumer delivers whole fetches instead)."""
-        by_partition: dict[int, list[ChangelogRecord]] = {}
+        by_partition: dict[int, list[KafkaRecord]] = {}
         for event in batch:
             by_partition.setdefault(event.message.partition, []).append(event.message)
         for partition, records in by_partition.items():

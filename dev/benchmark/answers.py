@@ -13,39 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from dev.benchmark.olf_worker import OlfWorker, processed
+from tests.expected_answers import DIMENSIONS, event_counts, expected_answers
 from tests.reference_model import ReferenceModel
-
-SUMMARY = "/api/stats/summary"
-DIMENSIONS = ("country", "segment", "status")
-
-
-def events(model: ReferenceModel) -> dict[str, int]:
-    return {"applied": model.applied, "duplicates": model.duplicates, "rejected": model.rejected}
-
-
-def expected_olf_answers(model: ReferenceModel) -> dict[str, Any]:
-    """Every statistics answer (without ``as_of``) the model predicts, by path.
-
-    The same answers ``tests/integration/answers.py`` expects; that module is
-    the tests' (it needs pytest), so the benchmark keeps its own copy.
-    """
-    answers: dict[str, Any] = {
-        SUMMARY: {"customers": {"total": model.total}, "events": events(model)}
-    }
-    for by in DIMENSIONS:
-        answers[f"/api/stats/customers?by={by}"] = {
-            "by": by,
-            "counts": model.counts(by),
-            "total": model.total,
-        }
-    for metric in ("signups", "updates", "deletions"):
-        for window in ("1m", "1h"):
-            answers[f"/api/stats/timeseries?metric={metric}&window={window}"] = {
-                "metric": metric,
-                "window": window,
-                "points": model.points(metric, window),
-            }
-    return answers
 
 
 def _differs(what: str, got: object, expected: object) -> str:
@@ -56,7 +25,7 @@ def _differs(what: str, got: object, expected: object) -> str:
 def check_olf(get_json: Callable[[str], Any], model: ReferenceModel) -> list[str]:
     """Compare every statistics answer of one OLF worker with ``model``."""
     problems = []
-    for path, expected in expected_olf_answers(model).items():
+    for path, expected in expected_answers(model).items():
         body = dict(get_json(path))
         as_of = body.pop("as_of", None)
         if body != expected:
@@ -85,8 +54,8 @@ def check_final(worker: OlfWorker, model: ReferenceModel, timeout: float = 120.0
 def check_quix(answers: dict[str, Any], model: ReferenceModel) -> list[str]:
     """Compare the Quix Streams reader's events, total and counts with ``model``."""
     problems = []
-    if answers.get("events") != events(model):
-        problems.append(_differs("events", answers.get("events"), events(model)))
+    if answers.get("events") != event_counts(model):
+        problems.append(_differs("events", answers.get("events"), event_counts(model)))
     if answers.get("total") != model.total:
         problems.append(_differs("customers total", answers.get("total"), model.total))
     for by in DIMENSIONS:

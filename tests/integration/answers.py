@@ -11,10 +11,9 @@ from urllib.error import HTTPError
 import orjson
 import pytest
 
+from tests.expected_answers import SUMMARY, expected_answers
 from tests.integration.worker import Worker
 from tests.reference_model import ReferenceModel
-
-SUMMARY = "/api/stats/summary"
 
 
 def processed(summary: dict[str, Any]) -> int:
@@ -63,34 +62,6 @@ def wait_until_ready(worker: Worker, timeout: float) -> float:
         "the worker to cover all partitions",
     )
     return time.monotonic() - started
-
-
-def expected_answers(model: ReferenceModel) -> dict[str, Any]:
-    """Every stats answer (without ``as_of``) the model predicts, by path."""
-    answers: dict[str, Any] = {
-        SUMMARY: {
-            "customers": {"total": model.total},
-            "events": {
-                "applied": model.applied,
-                "duplicates": model.duplicates,
-                "rejected": model.rejected,
-            },
-        }
-    }
-    for by in ("country", "segment", "status"):
-        answers[f"/api/stats/customers?by={by}"] = {
-            "by": by,
-            "counts": model.counts(by),
-            "total": model.total,
-        }
-    for metric in ("signups", "updates", "deletions"):
-        for window in ("1m", "1h"):
-            answers[f"/api/stats/timeseries?metric={metric}&window={window}"] = {
-                "metric": metric,
-                "window": window,
-                "points": model.points(metric, window),
-            }
-    return answers
 
 
 def not_found(worker: Worker, path: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from faust.types import TP
 
 from app.factory import Olf
 from app.workarounds.recovery import BatchRecovery, SeekFirstRecovery, SeekFirstTableManager
-from tables.store import ChangelogRecord
+from models.message_batch import KafkaRecord
 
 INPUT = TP("customer-events", 0)
 
@@ -121,7 +121,7 @@ async def test_olf_applies_a_changelog_fetch_at_once_and_ends_recovery_at_its_en
     store = table.store
     apply = store.apply_changelog_records
 
-    def counting_apply(partition: int, fetched: Sequence[ChangelogRecord]) -> int:
+    def counting_apply(partition: int, fetched: Sequence[KafkaRecord]) -> int:
         writes.append(len(fetched))
         return apply(partition, fetched)
 

@@ -1,0 +1,40 @@
+"""The statistics answers (without ``as_of``) the reference model predicts, by path.
+
+Shared by the integration tests and ``make bench``, which checks its readers
+with the same answers; no pytest here, so the benchmark can import it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.reference_model import ReferenceModel
+
+SUMMARY = "/api/stats/summary"
+DIMENSIONS = ("country", "segment", "status")
+
+
+def event_counts(model: ReferenceModel) -> dict[str, int]:
+    """The summary's ``events``."""
+    return {"applied": model.applied, "duplicates": model.duplicates, "rejected": model.rejected}
+
+
+def expected_answers(model: ReferenceModel) -> dict[str, Any]:
+    """Every statistics answer the model predicts, by path."""
+    answers: dict[str, Any] = {
+        SUMMARY: {"customers": {"total": model.total}, "events": event_counts(model)}
+    }
+    for by in DIMENSIONS:
+        answers[f"/api/stats/customers?by={by}"] = {
+            "by": by,
+            "counts": model.counts(by),
+            "total": model.total,
+        }
+    for metric in ("signups", "updates", "deletions"):
+        for window in ("1m", "1h"):
+            answers[f"/api/stats/timeseries?metric={metric}&window={window}"] = {
+                "metric": metric,
+                "window": window,
+                "points": model.points(metric, window),
+            }
+    return answers
