@@ -17,6 +17,7 @@ from agents.customer_events import declare_customer_events_agent
 from agents.dead_letters import DeadLetters, KafkaDeadLetters
 from app.log_format import logging_config
 from app.queries.cluster import Cluster
+from app.queries.merged_view import MergedView, keep_merged_view
 from app.settings import Settings
 from app.stop_deadline import arm_stop_deadline
 from app.web.api import declare_views
@@ -112,6 +113,7 @@ class Olf:
     app: faust.App
     statistics: Statistics
     cluster: Cluster
+    view: MergedView
     apply_customer_events: AgentT[MessageBatch]
 
 
@@ -231,7 +233,11 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     )
     # Before the web server's own rules: an unauthenticated caller learns nothing else.
     install_internal_auth(app, settings.internal_token)
-    declare_views(app, cluster)
-    declare_metrics(app, cluster)
-    declare_web_server(app, cluster, settings)
-    return Olf(app=app, statistics=statistics, cluster=cluster, apply_customer_events=agent)
+    view = MergedView(cluster)
+    keep_merged_view(app, view)
+    answered = declare_views(app, cluster, view)
+    declare_metrics(app, cluster, answered)
+    declare_web_server(app, cluster, view, settings)
+    return Olf(
+        app=app, statistics=statistics, cluster=cluster, view=view, apply_customer_events=agent
+    )

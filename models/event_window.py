@@ -30,9 +30,29 @@ def window_start(epoch_seconds: float, size: int) -> int:
     return int(epoch_seconds // size) * size
 
 
+#: The series' window sizes, by their name in the API, and how many of each are kept.
+WINDOW_SIZES: Final = {"1m": MINUTE, "1h": HOUR}
+WINDOWS_KEPT: Final = {"1m": MINUTE_WINDOWS_KEPT, "1h": HOUR_WINDOWS_KEPT}
+
+
+def oldest_window_kept(newest_event_time: float, window: str, windows: int | None = None) -> int:
+    """Start of the oldest window of size ``window`` (``1m``/``1h``) kept and answered.
+
+    ``windows`` answers fewer windows than are kept; None or more than kept: all kept.
+    """
+    size = WINDOW_SIZES[window]
+    kept = WINDOWS_KEPT[window] if windows is None else min(windows, WINDOWS_KEPT[window])
+    return window_start(newest_event_time, size) - (kept - 1) * size
+
+
 def retention_cutoff(newest_event_time: float) -> int:
     """Start of the oldest hour window kept, given a partition's newest event time."""
-    return window_start(newest_event_time, HOUR) - (HOUR_WINDOWS_KEPT - 1) * HOUR
+    return oldest_window_kept(newest_event_time, "1h")
+
+
+def oldest_hour_with_minutes(newest_event_time: float) -> int:
+    """Start of the oldest hour window whose minutes the 1-minute series still answers."""
+    return window_start(oldest_window_kept(newest_event_time, "1m"), HOUR)
 
 
 @dataclass(slots=True)

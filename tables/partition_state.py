@@ -43,6 +43,13 @@ class Changes:
     #: Dead letters these changes count as rejected: durable before the changes are.
     dead_letters: list[Awaitable[object]] = field(default_factory=list)
 
+    def absorb(self, newer: Changes) -> None:
+        """Add ``newer`` changes to these: its rows replace the same rows here."""
+        self.customers.update(newer.customers)
+        self.windows.update(newer.windows)
+        self.batches.extend(newer.batches)
+        self.dead_letters.extend(newer.dead_letters)
+
     def rows(self) -> Iterator[Row]:
         """The changed rows as stored."""
         for customer_id, state in self.customers.items():
@@ -61,6 +68,9 @@ class PartitionState:
         self.stats = PartitionStats() if raw is None else PartitionStats.decode(raw)
         self.changes = Changes()
         self.sealed: Changes | None = None
+        #: Windows published since the read side last took them (see
+        #: :meth:`take_published_windows`); None: deleted.
+        self.published_windows: dict[WindowKey, HourWindow | None] = {}
 
     def customer(self, customer_id: str) -> CustomerState | None:
         state = self.changes.customers.get(customer_id)
@@ -91,11 +101,18 @@ class PartitionState:
         self, draft: Draft, batch: BatchReceipt, dead_letters: list[Awaitable[object]]
     ) -> None:
         """Make ``draft`` the current state; ``batch`` is the batch it applied."""
-        self.changes.customers.update(draft.customers)
-        self.changes.windows.update(draft.windows)
-        self.changes.batches.append(batch)
-        self.changes.dead_letters.extend(dead_letters)
+        self.changes.absorb(Changes(draft.customers, draft.windows, [batch], dead_letters))
+        self.published_windows.update(draft.windows)
         self.stats = draft.stats
+
+    def take_published_windows(self) -> dict[WindowKey, HourWindow | None]:
+        """The windows published since the last call, or since this state was loaded.
+
+        For the read side (:mod:`app.queries.local_reports`), which keeps the
+        series of this partition in step without reading every kept window again.
+        """
+        published, self.published_windows = self.published_windows, {}
+        return published
 
     def seal(self) -> tuple[PartitionStats, Changes] | None:
         """Start a checkpoint: the stats and changes it writes, or None if nothing changed."""
@@ -112,10 +129,7 @@ class PartitionState:
         sealed, self.sealed = self.sealed, None
         if sealed is None:
             return
-        sealed.customers.update(self.changes.customers)
-        sealed.windows.update(self.changes.windows)
-        sealed.batches.extend(self.changes.batches)
-        sealed.dead_letters.extend(self.changes.dead_letters)
+        sealed.absorb(self.changes)
         self.changes = sealed
 
     def settle(self) -> None:

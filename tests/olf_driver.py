@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from faust.types.tuples import Message
 
 from app.factory import Olf
-from app.queries.reports import ClusterView, Series, partition_report
+from app.queries.answers import MergedReports
+from app.queries.local_reports import LocalReports
+from app.queries.partition_report import NO_REVISION, PartitionReport, ReportUpdate
 from models.message_batch import InputMessage, MessageBatch
 from tests.reference_model import Sent
 
@@ -93,19 +96,65 @@ def batches(stream: Sequence[Sent], sizes: Sequence[int] = ()) -> list[list[Mess
     return cut
 
 
-async def run_stream(olf: Olf, stream: list[Sent], sizes: Sequence[int] = (1,)) -> list[str]:
+async def run_stream(
+    olf: Olf,
+    stream: list[Sent],
+    sizes: Sequence[int] = (1,),
+    after_batch: Callable[[], None] | None = None,
+) -> list[str]:
     """Put every message through the agent in batches; return each outcome (offsets 0, 1, 2...)."""
     outcomes: list[str] = []
     async with olf.apply_customer_events.test_context() as agent:
         for batch in batches(stream, sizes):
             outcomes.extend(await put_batch(agent, batch))
+            if after_batch is not None:
+                after_batch()
     return outcomes
 
 
-def local_view(olf: Olf, partitions: int, series: Series | None = None) -> ClusterView:
-    """What the web API would merge, for one worker owning every partition."""
-    reports = {
-        partition: partition_report(olf.statistics, partition, 0, 0, series)
-        for partition in range(partitions)
-    }
-    return ClusterView.merge([reports], partitions)
+def local_view(olf: Olf, partitions: int) -> MergedReports:
+    """What the web API answers from, for one worker owning every partition (read whole)."""
+    local = LocalReports(olf.statistics)
+    local.refresh(dict.fromkeys(range(partitions), 0))
+    return MergedReports(dict(local.reports), partitions)
+
+
+class FollowedReports:
+    """Reports followed the way workers follow them while the agent runs.
+
+    :meth:`step` (after each batch) refreshes one worker's reports of every
+    partition; every other step, another worker's copies are brought up to
+    date through the JSON updates of the internal API, so they skip revisions
+    as a peer polling less often than the refresh does.
+    """
+
+    def __init__(self, olf: Olf, partitions: int) -> None:
+        self.local = LocalReports(olf.statistics)
+        self.partitions = partitions
+        self.copies: dict[int, PartitionReport] = {}
+        self.steps = 0
+
+    def step(self) -> None:
+        self.local.refresh(dict.fromkeys(range(self.partitions), 0))
+        self.steps += 1
+        if self.steps % 2 == 0:
+            self.copy()
+
+    def copy(self) -> None:
+        for partition in self.local.reports:
+            held = self.copies.get(partition)
+            source, since = ("", NO_REVISION) if held is None else (held.source, held.revision)
+            update = self.local.update_for(partition, source, since)
+            assert update is not None
+            wire = orjson.loads(orjson.dumps(update.to_json()))
+            copy = ReportUpdate.from_json(partition, wire).apply_to(held)
+            assert copy is not None, "an update asked for a held copy applies to it"
+            self.copies[partition] = copy
+
+    def merged(self) -> MergedReports:
+        return MergedReports(dict(self.local.reports), self.partitions)
+
+    def merged_copies(self) -> MergedReports:
+        self.step()
+        self.copy()
+        return MergedReports(dict(self.copies), self.partitions)

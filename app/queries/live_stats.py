@@ -16,47 +16,29 @@ delta in order to its snapshot holds the newer snapshot. Parts never disappear.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Final
 
-from app.queries.cluster import Cluster
-from app.queries.reports import ClusterView, Series
+from app.queries.answers import MergedReports, summary_parts
 from models.event_window import METRICS
 from models.partition_stats import DIMENSIONS
 
 #: Windows of the live time series: one hour of minutes.
 LIVE_WINDOW: Final = "1m"
 LIVE_WINDOWS: Final = 60
-SECTIONS: Final = ("summary", "counts", "timeseries", "as_of")
 
 #: section -> part name -> JSON value
 Snapshot = dict[str, dict[str, Any]]
 
 
-#: The live series, in the order :func:`snapshot_of` takes their views.
-LIVE_SERIES: Final = tuple(Series(metric, LIVE_WINDOW, LIVE_WINDOWS) for metric in METRICS)
-
-
-async def build_snapshot(cluster: Cluster) -> Snapshot:
-    """All statistics of all partitions the workers cover, asking every worker."""
-    return snapshot_of(await cluster.views(LIVE_SERIES))
-
-
-def snapshot_of(views: Sequence[ClusterView]) -> Snapshot:
-    """The snapshot of one view per :data:`LIVE_SERIES`, in that order.
-
-    Summary, counts and ``as_of`` come from the first view; the views come
-    from the same reports (:meth:`Cluster.views`), so all parts agree.
-    """
-    main = views[0]
+def live_snapshot(merged: MergedReports) -> Snapshot:
+    """All statistics of all partitions the workers cover; every part from the same reports."""
     return {
-        "summary": main.summary(),
-        "counts": {dimension: main.counts(dimension) for dimension in DIMENSIONS},
+        "summary": summary_parts(merged),
+        "counts": {dimension: merged.counts(dimension) for dimension in DIMENSIONS},
         "timeseries": {
-            series.metric: view.points(series)
-            for series, view in zip(LIVE_SERIES, views, strict=True)
+            metric: merged.points(metric, LIVE_WINDOW, LIVE_WINDOWS) for metric in METRICS
         },
-        "as_of": main.as_of(),
+        "as_of": merged.as_of(),
     }
 
 

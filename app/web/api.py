@@ -6,9 +6,12 @@ Public:
     GET /api/stats/timeseries?metric=signups|updates|deletions&window=1m|1h
     GET /api/customers/{customer_id}
 
+Statistics are answered from this worker's merged view (app.queries.merged_view),
+never by asking other workers on the request's time; each answer carries an
+ETag, and ``If-None-Match`` with the current one is answered 304.
+
 Internal (worker to worker, see app.queries.cluster):
-    GET /api/internal/report[?metric=&window=[&windows=]]
-    GET /api/internal/reports?metrics=signups,updates&window=[&windows=]
+    GET /api/internal/reports[?known=<partition>:<source>:<revision>,...]
     GET /api/internal/customers/{customer_id}
 
 Only workers may call the internal paths (``OLF_INTERNAL_TOKEN``, see
@@ -20,18 +23,27 @@ Errors are JSON: ``{"status": 400, "error": "Bad Request", "message": "..."}``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 import faust
-from faust.web import Request, Response, View
+import orjson
+from faust.web import Request, Response
 
-from app.queries.cluster import CUSTOMER_PATH, REPORT_PATH, REPORTS_PATH, Cluster, reports_to_json
-from app.queries.reports import WINDOW_SIZES, Series
+from app.queries import answers
+from app.queries.cluster import CUSTOMER_PATH, REPORTS_PATH, Cluster
+from app.queries.merged_view import Answer, MergedView
+from app.queries.partition_report import ReportUpdate
+from app.workarounds.unsensed_views import UnsensedView
 from models.customer_event import MAX_CUSTOMER_ID_LENGTH
-from models.event_window import METRICS
+from models.event_window import METRICS, WINDOW_SIZES
 from models.partition_stats import DIMENSIONS
+
+JSON: Final = "application/json"
+#: Statistics may be stored by clients, but must be revalidated (ETag) before each use.
+REVALIDATE: Final = "no-cache"
 
 
 class BadRequest(ValueError):
@@ -63,28 +75,34 @@ def optional_count(query: Mapping[str, str], name: str) -> int | None:
     return int(value)
 
 
-def metric_list(query: Mapping[str, str], name: str) -> list[str]:
-    """Query parameter ``name``: distinct metrics, comma-separated, at least one.
+def known_reports(query: Mapping[str, str]) -> dict[int, tuple[str, int]]:
+    """``known=<partition>:<source>:<revision>,...``: the report copies a worker holds."""
+    value = query.get("known", "")
+    known: dict[int, tuple[str, int]] = {}
+    for entry in value.split(",") if value else ():
+        parts = entry.split(":")
+        if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in (parts[0], parts[2])):
+            raise BadRequest("'known' must list <partition>:<source>:<revision> entries")
+        known[int(parts[0])] = (parts[1], int(parts[2]))
+    return known
 
-    Distinct, so that one request costs at most one report per metric: each
-    is built on the loop that also drives the agent.
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110 asks for this header)."""
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+def declare_views(app: faust.App, cluster: Cluster, view: MergedView) -> dict[str, Counter[int]]:
+    """Register OLF's web views on ``app``; statistics are answered from ``view``.
+
+    Returns each view's answers by HTTP status, by path (for ``/metrics``).
     """
-    value = query.get(name)
-    metrics = (value or "").split(",")
-    if not all(metric in METRICS for metric in metrics):
-        # Not echoed: the value may be long, and the known metrics say enough.
-        shown = "missing" if value is None else f"{len(metrics)} items"
-        raise BadRequest(f"'{name}' must list metrics of: {', '.join(METRICS)} (got {shown})")
-    if len(set(metrics)) < len(metrics):
-        raise BadRequest(f"'{name}' must list each metric once")
-    return metrics
 
-
-def declare_views(app: faust.App, cluster: Cluster) -> None:
-    """Register OLF's web views on ``app``."""
-
-    class OlfView(View):
-        """A view whose :class:`BadRequest` becomes a JSON 400."""
+    class OlfView(UnsensedView):
+        """A view whose :class:`BadRequest` becomes a JSON 400 (and not seen by Faust's sensors)."""
 
         def bad_request(self, problem: BadRequest) -> Response:
             status = HTTPStatus.BAD_REQUEST
@@ -94,11 +112,17 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
             status = HTTPStatus.NOT_FOUND
             return self.json(error_body(status, message), status=status)
 
+        def answer(self, request: Request, answer: Answer) -> Response:
+            """The encoded answer, or 304 when the client holds it already."""
+            headers = {"ETag": answer.etag, "Cache-Control": REVALIDATE}
+            if etag_matches(request.headers.get("If-None-Match"), answer.etag):
+                return self.bytes(b"", status=HTTPStatus.NOT_MODIFIED, headers=headers)
+            return self.bytes(answer.body, content_type=JSON, headers=headers)
+
     @app.page("/api/stats/summary")
     class Summary(OlfView):
         async def get(self, request: Request) -> Response:
-            view = await cluster.view()
-            return self.json({**view.summary(), "as_of": view.as_of()})
+            return self.answer(request, view.answer("summary", answers.summary))
 
     @app.page("/api/stats/customers")
     class CustomerCounts(OlfView):
@@ -107,35 +131,24 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
                 dimension = choice(request.query, "by", DIMENSIONS)
             except BadRequest as problem:
                 return self.bad_request(problem)
-            view = await cluster.view()
-            return self.json(
-                {
-                    "by": dimension,
-                    "counts": view.counts(dimension),
-                    "total": view.total("total"),
-                    "as_of": view.as_of(),
-                }
+            answer = view.answer(
+                f"customers/{dimension}", lambda merged: answers.customer_counts(merged, dimension)
             )
+            return self.answer(request, answer)
 
     @app.page("/api/stats/timeseries")
     class TimeSeries(OlfView):
         async def get(self, request: Request) -> Response:
             try:
-                series = Series(
-                    metric=choice(request.query, "metric", METRICS),
-                    window=choice(request.query, "window", tuple(WINDOW_SIZES)),
-                )
+                metric = choice(request.query, "metric", METRICS)
+                window = choice(request.query, "window", tuple(WINDOW_SIZES))
             except BadRequest as problem:
                 return self.bad_request(problem)
-            view = await cluster.view(series)
-            return self.json(
-                {
-                    "metric": series.metric,
-                    "window": series.window,
-                    "points": view.points(series),
-                    "as_of": view.as_of(),
-                }
+            answer = view.answer(
+                f"timeseries/{metric}/{window}",
+                lambda merged: answers.timeseries(merged, metric, window),
             )
+            return self.answer(request, answer)
 
     @app.page("/api/customers/{customer_id}")
     class Customer(OlfView):
@@ -157,37 +170,20 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
                 }
             )
 
-    @app.page(REPORT_PATH)
-    class InternalReport(OlfView):
-        async def get(self, request: Request) -> Response:
-            series = None
-            # All three parameters or none: a window without a metric is a mistake too.
-            if request.query.keys() & {"metric", "window", "windows"}:
-                try:
-                    series = Series(
-                        metric=choice(request.query, "metric", METRICS),
-                        window=choice(request.query, "window", tuple(WINDOW_SIZES)),
-                        windows=optional_count(request.query, "windows"),
-                    )
-                except BadRequest as problem:
-                    return self.bad_request(problem)
-            reports = await cluster.local_reports(series)
-            return self.json({"partitions": reports_to_json(reports)})
-
     @app.page(REPORTS_PATH)
     class InternalReports(OlfView):
         async def get(self, request: Request) -> Response:
             try:
-                window = choice(request.query, "window", tuple(WINDOW_SIZES))
-                windows = optional_count(request.query, "windows")
-                series = [
-                    Series(metric, window, windows)
-                    for metric in metric_list(request.query, "metrics")
-                ]
+                known = known_reports(request.query)
             except BadRequest as problem:
                 return self.bad_request(problem)
-            reports = await cluster.local_reports_of(series)
-            return self.json({"series": [{"partitions": reports_to_json(r)} for r in reports]})
+            updates: dict[str, Any] = {}
+            for partition in view.local.reports:
+                source, since = known.get(partition, ("", 0))
+                update: ReportUpdate | None = view.local.update_for(partition, source, since)
+                if update is not None:
+                    updates[str(partition)] = update.to_json()
+            return self.bytes(orjson.dumps({"partitions": updates}), content_type=JSON)
 
     @app.page(CUSTOMER_PATH + "{customer_id}")
     class InternalCustomer(OlfView):
@@ -196,3 +192,12 @@ def declare_views(app: faust.App, cluster: Cluster) -> None:
             if state is None:
                 return self.not_found(f"no customer {customer_id!r} on this worker")
             return self.json({"state": state.to_json()})
+
+    return {
+        "/api/stats/summary": Summary.answered,
+        "/api/stats/customers": CustomerCounts.answered,
+        "/api/stats/timeseries": TimeSeries.answered,
+        "/api/customers/{customer_id}": Customer.answered,
+        REPORTS_PATH: InternalReports.answered,
+        CUSTOMER_PATH + "{customer_id}": InternalCustomer.answered,
+    }

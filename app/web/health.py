@@ -16,19 +16,21 @@ import faust
 from faust.web import Request, Response, View
 
 from app.queries.cluster import Cluster
+from app.queries.merged_view import MergedView
 from app.web.api import error_body
 
 HEALTH_PATH: Final = "/api/health"
 READY_PATH: Final = "/api/ready"
 
 
-def not_ready_reason(app: faust.App, cluster: Cluster) -> str | None:
+def not_ready_reason(app: faust.App, cluster: Cluster, view: MergedView) -> str | None:
     """Why the worker is not ready, or None when it is.
 
     Ready: it has joined the group and recovered its tables, no rebalance or
     recovery is going on, and the group's assignment covers every partition
     of the input topic (a worker may own none of them when the group has more
-    workers than partitions, but some worker must own each).
+    workers than partitions, but some worker must own each), and its merged
+    view has covered every partition since (so its answers are complete).
     """
     recovery = app.tables.recovery  # type: ignore[attr-defined]  # TableManager's, untyped
     if not recovery.completed.is_set():
@@ -47,10 +49,12 @@ def not_ready_reason(app: faust.App, cluster: Cluster) -> str | None:
             f"the group's assignment covers {len(assigned)} of {cluster.partition_count}"
             f" partitions of {cluster.topic}"
         )
+    if not view.complete_since_rebalance:
+        return "waiting for the other workers' reports"
     return None
 
 
-def declare_health(app: faust.App, cluster: Cluster) -> None:
+def declare_health(app: faust.App, cluster: Cluster, view: MergedView) -> None:
     """Register the health and readiness views."""
 
     @app.page(HEALTH_PATH)
@@ -61,7 +65,7 @@ def declare_health(app: faust.App, cluster: Cluster) -> None:
     @app.page(READY_PATH)
     class Ready(View):
         async def get(self, request: Request) -> Response:
-            reason = not_ready_reason(app, cluster)
+            reason = not_ready_reason(app, cluster, view)
             if reason is not None:
                 status = HTTPStatus.SERVICE_UNAVAILABLE
                 return self.json(error_body(status, f"not ready: {reason}"), status=status)

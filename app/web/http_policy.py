@@ -7,8 +7,9 @@
   (:mod:`app.workarounds.parser_errors`: they never reach a middleware).
 * A query parameter that the route's OpenAPI description does not name, or
   one given twice, is answered with 400: a typo never silently means default.
-* ``Cache-Control``: ``no-store`` on everything live (all but ``/static/``);
-  ``no-cache`` on the dashboard's static files (revalidated, never stale).
+* ``Cache-Control``: ``no-cache`` on the statistics (set by their views, which
+  answer ``If-None-Match`` with 304) and the dashboard's static files
+  (revalidated, never stale); ``no-store`` on everything else.
 * CORS for GETs from the origins of ``OLF_CORS_ORIGINS``, through the
   aiohttp-cors support of Faust's web driver (:func:`cors_options`).
 """

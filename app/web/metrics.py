@@ -18,11 +18,14 @@ longer see now that input and changelog arrive in batches
 * ``olf_checkpoints_total``, ``olf_checkpoint_seconds_total``: checkpoints and the time they took
 * ``olf_changelog_messages_total``: changelog messages checkpoints wrote
 * ``olf_changelog_rows_restored_total``: rows restored from the changelog (recovery, standbys)
+* ``olf_http_answers_total{path,status}``: answers of OLF's API views, which
+  Faust's ``faust_http_*`` metrics leave out (:mod:`app.workarounds.unsensed_views`)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
@@ -43,9 +46,12 @@ OUTCOMES = ("applied", "duplicates", "rejected")
 class OlfCollector(Collector):
     """Reads OLF's metrics from this worker's partitions on every scrape."""
 
-    def __init__(self, app: faust.App, cluster: Cluster) -> None:
+    def __init__(
+        self, app: faust.App, cluster: Cluster, answered: Mapping[str, Counter[int]]
+    ) -> None:
         self.app = app
         self.cluster = cluster
+        self.answered = answered
 
     def collect(self) -> Iterator[Metric]:
         events = CounterMetricFamily(
@@ -69,6 +75,13 @@ class OlfCollector(Collector):
         yield lag
         yield self._recovery()
         yield from self._batches()
+        answers = CounterMetricFamily(
+            "olf_http_answers", "Answers of OLF's API views.", labels=["path", "status"]
+        )
+        for path, statuses in self.answered.items():
+            for status, count in sorted(statuses.items()):
+                answers.add_metric([path, str(status)], count)
+        yield answers
 
     def _batches(self) -> Iterator[Metric]:
         consumer = self.app.consumer
@@ -115,8 +128,11 @@ class OlfCollector(Collector):
         return remaining
 
 
-def declare_metrics(app: faust.App, cluster: Cluster) -> None:
-    """Serve ``/metrics``; one registry per app, so test apps never collide."""
+def declare_metrics(app: faust.App, cluster: Cluster, answered: Mapping[str, Counter[int]]) -> None:
+    """Serve ``/metrics``; one registry per app, so test apps never collide.
+
+    ``answered``: the API views' answers by status, by path (see :func:`app.web.api.declare_views`).
+    """
     registry = CollectorRegistry()
-    registry.register(OlfCollector(app, cluster))
+    registry.register(OlfCollector(app, cluster, answered))
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")

@@ -9,15 +9,13 @@ routes; ``tests/integration/test_openapi_fuzz.py`` fuzzes a live worker with it.
 
 from __future__ import annotations
 
-from itertools import permutations
 from typing import Any, Final
 
 import faust
 from faust.web import Request, Response, View
 
-from app.queries.reports import WINDOW_SIZES
 from models.customer_event import SEGMENTS, STATUSES
-from models.event_window import METRICS
+from models.event_window import METRICS, WINDOW_SIZES
 from models.partition_stats import DIMENSIONS
 
 OPENAPI_PATH: Final = "/api/openapi.json"
@@ -62,11 +60,20 @@ def operation(
     tag: str,
     parameters: tuple[dict[str, Any], ...] = (),
     errors: dict[str, str] | None = None,
+    revalidated: bool = False,
 ) -> dict[str, Any]:
-    """One GET operation; every operation answers 400 to unknown query parameters."""
+    """One GET operation; every operation answers 400 to unknown query parameters.
+
+    ``revalidated``: the answer has an ETag, and ``If-None-Match`` naming it gets a 304.
+    """
     responses: dict[str, Any] = {"200": ok}
     problems = {"400": "Unknown query parameter, or a bad value", **(errors or {})}
     responses.update({status: error(text) for status, text in sorted(problems.items())})
+    if revalidated:
+        etag = {"ETag": {"description": "the answer's entity tag", "schema": {"type": "string"}}}
+        responses["200"] = ok | {"headers": etag}
+        responses["304"] = {"description": "The answer is the one If-None-Match names"}
+        parameters = (*parameters, IF_NONE_MATCH)
     return {
         "get": {
             "summary": summary,
@@ -197,16 +204,24 @@ SCHEMAS: Final[dict[str, Any]] = {
             },
         }
     ),
-    "InternalReport": strict_object(
+    "InternalReports": strict_object(
         {
             "partitions": {
                 "type": "object",
-                "description": "per owned partition: stats, lag and points",
+                "description": "per partition reported: stats, lag and changed windows",
                 "additionalProperties": {"type": "object"},
             }
         }
     ),
     "InternalCustomer": strict_object({"state": {"type": "object"}}),
+}
+
+IF_NONE_MATCH: Final = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "the ETag of an answer the client holds: 304 while it is still current",
+    "schema": {"type": "string"},
 }
 
 CUSTOMER_ID: Final = path_parameter("customer_id", "the customer's id") | {
@@ -221,10 +236,6 @@ most two per second. Ids increase by one per change. A reconnecting client
 (`Last-Event-ID`) gets a fresh snapshot first. Comments (`: heartbeat`) come
 after 15 s without an event."""
 
-#: Every order of every non-empty set of metrics: what ``metrics=`` accepts.
-METRIC_LISTS: Final = tuple(
-    ",".join(order) for size in range(1, len(METRICS) + 1) for order in permutations(METRICS, size)
-)
 #: Answered by a worker with OLF_INTERNAL_TOKEN set to callers without it.
 INTERNAL_ERRORS: Final = {"401": "Not a worker: the internal token is missing or wrong"}
 
@@ -243,12 +254,14 @@ PATHS: Final[dict[str, Any]] = {
         "Customers and processed messages, from all workers",
         ok_json("The summary", ref("Summary")),
         tag="stats",
+        revalidated=True,
     ),
     "/api/stats/customers": operation(
         "Customers counted by one dimension, from all workers",
         ok_json("The counts", ref("CustomerCounts")),
         tag="stats",
         parameters=(query("by", "dimension to count by", enum(DIMENSIONS), True),),
+        revalidated=True,
     ),
     "/api/stats/timeseries": operation(
         "Applied events per event-time window, non-empty windows only",
@@ -258,6 +271,7 @@ PATHS: Final[dict[str, Any]] = {
             query("metric", "which events", enum(METRICS), True),
             query("window", "window size", enum(tuple(WINDOW_SIZES)), True),
         ),
+        revalidated=True,
     ),
     "/api/customers/{customer_id}": operation(
         "One customer's counted attributes",
@@ -305,50 +319,16 @@ PATHS: Final[dict[str, Any]] = {
         ok_json("OpenAPI 3.1", {"type": "object"}),
         tag="operations",
     ),
-    "/api/internal/report": operation(
-        "Worker to worker: reports of the partitions this worker owns",
-        ok_json("Partition reports", ref("InternalReport")),
-        tag="internal",
-        errors=INTERNAL_ERRORS,
-        parameters=(
-            # One optional object sent as separate parameters: metric and window
-            # come together or not at all.
-            query(
-                "series",
-                "the series to include: metric=&window=[&windows=]",
-                strict_object(
-                    {
-                        "metric": enum(METRICS),
-                        "window": enum(tuple(WINDOW_SIZES)),
-                        "windows": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
-                    }
-                )
-                | {"required": ["metric", "window"]},
-                False,
-            )
-            | {"style": "form", "explode": True},
-        ),
-    ),
     "/api/internal/reports": operation(
-        "Worker to worker: reports of the partitions this worker owns, for several series",
-        ok_json(
-            "One entry per metric, in the order asked",
-            strict_object({"series": {"type": "array", "items": ref("InternalReport")}}),
-        ),
+        "Worker to worker: updates of the reports of the partitions this worker owns",
+        ok_json("Per partition, what the caller's copy lacks", ref("InternalReports")),
         tag="internal",
         errors=INTERNAL_ERRORS,
         parameters=(
             query(
-                "metrics",
-                "metrics, comma-separated, each at most once",
-                enum(METRIC_LISTS),
-                True,
-            ),
-            query("window", "window size of the series", enum(tuple(WINDOW_SIZES)), True),
-            query(
-                "windows",
-                "only this many newest windows",
-                {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                "known",
+                "the caller's copies, as <partition>:<source>:<revision>, comma-separated",
+                {"type": "string", "pattern": r"^([0-9]+:[^:,]*:[0-9]+(,[0-9]+:[^:,]*:[0-9]+)*)?$"},
                 False,
             ),
         ),
@@ -393,11 +373,7 @@ def query_parameters(path: str) -> frozenset[str] | None:
     for parameter in described["get"]["parameters"]:
         if parameter["in"] != "query":
             continue
-        schema = parameter["schema"]
-        if schema.get("type") == "object":  # style form, exploded: one parameter per property
-            names.update(schema["properties"])
-        else:
-            names.add(parameter["name"])
+        names.add(parameter["name"])
     return frozenset(names)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import faust
 
 from app.queries.cluster import Cluster
+from app.queries.merged_view import MergedView
 from app.settings import Settings
 from app.web.dashboard import declare_dashboard
 from app.web.health import declare_health
@@ -18,15 +19,17 @@ from app.web.openapi import declare_openapi
 from app.web.stream import declare_stream
 
 
-def declare_web_server(app: faust.App, cluster: Cluster, settings: Settings) -> None:
+def declare_web_server(
+    app: faust.App, cluster: Cluster, view: MergedView, settings: Settings
+) -> None:
     """Register the routes and rules on ``app``, with the stream's limits from ``settings``."""
     install_http_policy(app)
     declare_openapi(app)
-    declare_health(app, cluster)
+    declare_health(app, cluster, view)
     declare_dashboard(app)
     declare_stream(
         app,
-        cluster,
+        view,
         max_clients=settings.stream_max_clients,
         write_timeout=settings.stream_write_timeout,
     )

@@ -1,7 +1,8 @@
 """``GET /api/stream``: the live statistics as Server-Sent Events.
 
 One :class:`Broadcaster` per worker reads a snapshot (see :mod:`app.queries.live_stats`)
-every ``interval`` while at least one client listens, and queues for each
+from the worker's merged view (:mod:`app.queries.merged_view`, which builds it once
+per version) every ``interval`` while at least one client listens, and queues for each
 client what changed. The agents are never involved, so a slow client slows
 nobody but itself. Each client has a small bounded queue of encoded messages:
 a client that falls so far behind that its queue is full gets the queue
@@ -45,8 +46,8 @@ import orjson
 from aiohttp import web
 from faust.web import Request, Response, View
 
-from app.queries.cluster import Cluster
-from app.queries.live_stats import Snapshot, build_snapshot, delta
+from app.queries.live_stats import Snapshot, delta, live_snapshot
+from app.queries.merged_view import MergedView
 from app.web.http_policy import json_error, web_application
 
 log = logging.getLogger(__name__)
@@ -184,11 +185,11 @@ class Broadcaster:
 
     def publish(self, snapshot: Snapshot) -> None:
         """Queue ``snapshot``'s news for every subscriber (the task calls this per read)."""
+        changes: Snapshot = {}
         if self._snapshot is None:
-            changes: Snapshot = {}
             self.version += 1
             self._set_snapshot(snapshot)
-        else:
+        elif snapshot is not self._snapshot:  # the view builds one object per version
             changes = delta(self._snapshot, snapshot)
             if changes:
                 self.version += 1
@@ -336,14 +337,19 @@ async def stream_events(
 
 
 def declare_stream(
-    app: faust.App, cluster: Cluster, *, max_clients: int, write_timeout: float
+    app: faust.App, view: MergedView, *, max_clients: int, write_timeout: float
 ) -> Broadcaster:
     """Register ``GET /api/stream`` on ``app``; its broadcaster ends with the web server.
 
     ``max_clients`` and ``write_timeout``: see :class:`Broadcaster` and :func:`stream_events`.
     """
+
+    async def read() -> Snapshot:
+        snapshot: Snapshot = view.answer("live", live_snapshot).value
+        return snapshot
+
     broadcaster = Broadcaster(
-        lambda: build_snapshot(cluster),
+        read,
         max_clients=max_clients,
         stopping=lambda: app.should_stop,
     )

@@ -60,7 +60,7 @@ async def test_two_workers_answer_exactly_what_the_model_says(
         path = "/api/customers/" + quote(customer_id, safe="")
         assert "no customer" in not_found(first, path)["message"], path
     with pytest.raises(HTTPError) as refused:
-        second.get_json("/api/internal/report")
+        second.get_json("/api/internal/reports")
     assert refused.value.code == 401
 
     dead = await read_topic(broker.bootstrap, f"{events_topic}-dlq", len(model.dead_letters))

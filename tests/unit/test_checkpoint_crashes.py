@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from agents.customer_events import apply_batch
 from agents.dead_letters import DeadLetters
 from app.factory import Olf
-from app.queries.reports import Series
 from models.event_window import METRICS
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import Checkpointer
@@ -192,10 +191,7 @@ def assert_equal_to_model(olf: Olf, stream: list[Sent]) -> None:
         assert state.version == version, customer_id
     for metric in METRICS:
         for window in ("1m", "1h"):
-            series = Series(metric, window)
-            assert local_view(olf, UNIT_PARTITIONS, series).points(series) == model.points(
-                metric, window
-            ), (metric, window)
+            assert view.points(metric, window) == model.points(metric, window), (metric, window)
 
 
 async def crash_and_restart(data_dir: Path, stream: list[Sent], plan: Plan) -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.factory import Olf
-from app.queries.reports import Series
 from tests.conftest import UNIT_PARTITIONS
 from tests.messages import valid_message
 from tests.olf_driver import local_view, run_stream
@@ -22,8 +21,7 @@ def created(customer_id: str, at: datetime, version: int = 1) -> Sent:
 
 
 def points(olf: Olf, metric: str, window: str) -> list[dict[str, object]]:
-    series = Series(metric, window)
-    return local_view(olf, UNIT_PARTITIONS, series).points(series)
+    return local_view(olf, UNIT_PARTITIONS).points(metric, window)
 
 
 async def test_events_count_in_the_window_of_their_event_time(olf: Olf) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from app.factory import Olf
+from app.queries.partition_report import PartitionReport
 from app.web.health import not_ready_reason
+from models.partition_stats import PartitionStats
 from tests.conftest import UNIT_PARTITIONS
 from tests.web_client import serve
 
@@ -25,6 +27,15 @@ def assign(
 
 def recovered(olf: Olf) -> None:
     olf.app.tables.recovery.completed.set()  # type: ignore[attr-defined]
+
+
+def view_covers(olf: Olf, partitions: range) -> None:
+    """Pretend the merged view holds reports of ``partitions``."""
+    olf.view.local.reports = {
+        partition: PartitionReport(partition, "s", 1, PartitionStats(), 0)
+        for partition in partitions
+    }
+    olf.view.merge()
 
 
 async def test_health_answers_while_the_process_serves(olf: Olf) -> None:
@@ -53,7 +64,7 @@ def test_not_ready_while_rebalancing_or_recovering(
     recovered(olf)
     assign(monkeypatch, olf, {"http://a:6066": list(range(UNIT_PARTITIONS))})
     setattr(olf.app, flag, True)
-    assert not_ready_reason(olf.app, olf.cluster) == reason
+    assert not_ready_reason(olf.app, olf.cluster, olf.view) == reason
 
 
 def test_not_ready_while_some_input_partition_has_no_worker(
@@ -61,9 +72,24 @@ def test_not_ready_while_some_input_partition_has_no_worker(
 ) -> None:
     recovered(olf)
     assign(monkeypatch, olf, {"http://a:6066": [0, 1], "http://b:6066": [2]})
-    assert not_ready_reason(olf.app, olf.cluster) == (
+    assert not_ready_reason(olf.app, olf.cluster, olf.view) == (
         f"the group's assignment covers 3 of {UNIT_PARTITIONS} partitions of {olf.cluster.topic}"
     )
+
+
+def test_not_ready_until_the_merged_view_covered_every_partition_since_the_rebalance(
+    monkeypatch: pytest.MonkeyPatch, olf: Olf
+) -> None:
+    recovered(olf)
+    assign(monkeypatch, olf, {"http://a:6066": [0, 2], "http://b:6066": [1, 3]})
+    waiting = "waiting for the other workers' reports"
+    view_covers(olf, range(UNIT_PARTITIONS - 1))
+    assert not_ready_reason(olf.app, olf.cluster, olf.view) == waiting
+    view_covers(olf, range(UNIT_PARTITIONS))
+    assert not_ready_reason(olf.app, olf.cluster, olf.view) is None
+    olf.app.on_rebalance_start()
+    olf.app.on_rebalance_end()
+    assert not_ready_reason(olf.app, olf.cluster, olf.view) == waiting
 
 
 async def test_ready_once_recovered_and_every_partition_has_a_worker(
@@ -71,6 +97,7 @@ async def test_ready_once_recovered_and_every_partition_has_a_worker(
 ) -> None:
     recovered(olf)
     assign(monkeypatch, olf, {"http://a:6066": [0, 2], "http://b:6066": [1, 3]})
+    view_covers(olf, range(UNIT_PARTITIONS))
     async with serve(olf) as client:
         response = await client.get("/api/ready")
         assert response.status == 200

@@ -15,8 +15,8 @@ from tests.web_client import serve
 
 TOKEN = "5ecret-shared-by-the-workers"
 INTERNAL_PATHS = [
-    "/api/internal/report",
-    "/api/internal/reports?metrics=updates&window=1m",
+    "/api/internal/reports",
+    "/api/internal/reports?known=0:1f2e3d:7,5:aa:1",
     "/api/internal/customers/c-1",
 ]
 
@@ -53,23 +53,15 @@ async def test_the_public_api_needs_no_token(olf_factory: Callable[..., Olf]) ->
 async def test_without_a_token_setting_the_internal_api_is_open(olf: Olf) -> None:
     # Only on loopback: Settings refuses any other bind without a token.
     async with serve(olf) as client:
-        assert (await client.get("/api/internal/report")).status == 200
+        assert (await client.get("/api/internal/reports")).status == 200
 
 
-@pytest.mark.parametrize("repeats", [2, 100, 1000])
-async def test_a_metric_asked_twice_is_refused_before_any_work(olf: Olf, repeats: int) -> None:
-    metrics = ",".join(["updates"] * repeats)
+@pytest.mark.parametrize("known", ["0", "0:a", "x:a:1", "0:a:1:2", "0:a:-1", "0:a:1,", "²:a:1"])
+async def test_a_malformed_list_of_known_reports_is_refused(olf: Olf, known: str) -> None:
     async with serve(olf) as client:
-        response = await client.get(f"/api/internal/reports?metrics={metrics}&window=1h")
+        response = await client.get(f"/api/internal/reports?known={known}")
         assert response.status == 400
-        assert (await response.json())["message"] == "'metrics' must list each metric once"
-
-
-async def test_every_distinct_order_of_metrics_is_accepted(olf: Olf) -> None:
-    async with serve(olf) as client:
-        response = await client.get("/api/internal/reports?metrics=deletions,signups&window=1h")
-        assert response.status == 200
-        assert len((await response.json())["series"]) == 2
+        assert "<partition>:<source>:<revision>" in (await response.json())["message"]
 
 
 async def test_a_customer_id_longer_than_any_event_allows_is_unknown(olf: Olf) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.factory import Olf
-from app.queries.live_stats import LIVE_SERIES, Snapshot, delta, snapshot_of
+from app.queries.live_stats import Snapshot, delta, live_snapshot
 from tests.conftest import UNIT_PARTITIONS
 from tests.events import message
 from tests.live_snapshots import apply_delta
@@ -40,8 +40,7 @@ async def test_snapshot_has_all_sections_and_one_hour_of_minutes(olf: Olf) -> No
         for key, value in messages:
             assert await put(agent, key, value, partition_of(key, UNIT_PARTITIONS)) == "applied"
 
-    views = [local_view(olf, UNIT_PARTITIONS, series) for series in LIVE_SERIES]
-    snapshot = snapshot_of(views)
+    snapshot = live_snapshot(local_view(olf, UNIT_PARTITIONS))
 
     assert snapshot["summary"] == {
         "customers": {"total": 9},
@@ -61,8 +60,7 @@ async def test_snapshot_has_all_sections_and_one_hour_of_minutes(olf: Olf) -> No
 
 
 def test_snapshot_of_no_events_is_empty_but_complete_in_shape(olf: Olf) -> None:
-    views = [local_view(olf, UNIT_PARTITIONS, series) for series in LIVE_SERIES]
-    snapshot = snapshot_of(views)
+    snapshot = live_snapshot(local_view(olf, UNIT_PARTITIONS))
     assert snapshot["counts"] == {"country": {}, "segment": {}, "status": {}}
     assert snapshot["timeseries"] == {"signups": [], "updates": [], "deletions": []}
     assert snapshot["as_of"]["newest_event_time"] is None

@@ -8,18 +8,19 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries.reports import Series
+from app.queries.answers import MergedReports
 from models.event_window import METRICS
 from tests.conftest import UNIT_PARTITIONS, build_olf
 from tests.messages import message_streams
-from tests.olf_driver import RecordingDeadLetters, local_view, run_stream
+from tests.olf_driver import FollowedReports, RecordingDeadLetters, local_view, run_stream
 from tests.reference_model import ReferenceModel, Sent
 
 
 async def check_against_model(data_dir: Path, stream: list[Sent], sizes: list[int]) -> None:
     dead_letters = RecordingDeadLetters()
     olf = build_olf(data_dir, dead_letters)
-    outcomes = await run_stream(olf, stream, sizes)
+    followed = FollowedReports(olf, UNIT_PARTITIONS)
+    outcomes = await run_stream(olf, stream, sizes, after_batch=followed.step)
     model = ReferenceModel()
     for offset, sent in enumerate(stream):
         model.feed(sent, offset)
@@ -37,21 +38,24 @@ async def check_against_model(data_dir: Path, stream: list[Sent], sizes: list[in
         actual = None if profile is None else (profile.country, profile.segment, profile.status)
         assert actual == model.profiles.get(customer_id), customer_id
 
-    view = local_view(olf, UNIT_PARTITIONS)
-    assert view.total("total") == model.total
-    assert (view.total("applied"), view.total("duplicates"), view.total("rejected")) == (
+    # Read whole, followed batch by batch, and copied through the internal API.
+    for merged in (local_view(olf, UNIT_PARTITIONS), followed.merged(), followed.merged_copies()):
+        assert_answers_match(merged, model)
+
+
+def assert_answers_match(merged: MergedReports, model: ReferenceModel) -> None:
+    assert merged.total("total") == model.total
+    assert (merged.total("applied"), merged.total("duplicates"), merged.total("rejected")) == (
         model.applied,
         model.duplicates,
         model.rejected,
     )
     for dimension in ("country", "segment", "status"):
-        assert view.counts(dimension) == model.counts(dimension)
-    assert view.as_of()["newest_event_time"] == model.newest_event_time()
+        assert merged.counts(dimension) == model.counts(dimension)
+    assert merged.as_of()["newest_event_time"] == model.newest_event_time()
     for metric in METRICS:
         for window in ("1m", "1h"):
-            series = Series(metric, window)
-            points = local_view(olf, UNIT_PARTITIONS, series).points(series)
-            assert points == model.points(metric, window), (metric, window)
+            assert merged.points(metric, window) == model.points(metric, window), (metric, window)
 
 
 @settings(
