@@ -1,5 +1,6 @@
 # One image for OLF's worker and for the Customer service (they are one Python
-# package): `docker compose up --build` runs both next to an apache/kafka broker.
+# distribution, and both use infrastructure/): `docker compose up --build` runs
+# both next to an apache/kafka broker.
 # tests/unit/test_docker_compose.py rebuilds this image's file set from the
 # COPY lines below and installs it, so a package missing here fails CI.
 FROM python:3.11-slim
@@ -11,6 +12,7 @@ COPY agents ./agents
 COPY tables ./tables
 COPY models ./models
 COPY customer_service ./customer_service
+COPY infrastructure ./infrastructure
 RUN pip install --no-cache-dir .
 
 # Inside a container the web server must listen on all interfaces (the

@@ -28,7 +28,8 @@ from app.web.server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager
-from app.workarounds.topics import TopicSpec, bootstrap_servers, ensure_topics
+from app.workarounds.topics import TopicSpec, ensure_topics
+from infrastructure.broker_url import SCHEME, bootstrap_servers
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
 from tables.durable_producer import DurableProducer
@@ -49,6 +50,8 @@ CHANGELOG_MAX_MESSAGE_BYTES = 8 << 20
 class OlfApp(faust.App):
     """The Faust app, with OLF's consumer, checkpoints and topic creation."""
 
+    #: The brokers' ``host:port``, as Faust and OLF's own clients reach them (set by create_olf).
+    servers: tuple[str, ...] = ()
     #: Topics OLF reads or writes and creates if missing (set by create_olf).
     own_topics: tuple[TopicSpec, ...] = ()
     #: Makes the statistics durable before each commit (set by create_olf).
@@ -62,9 +65,7 @@ class OlfApp(faust.App):
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
         if self.own_topics:
-            await ensure_topics(
-                self.conf.broker, self.own_topics, self.conf.topic_replication_factor
-            )
+            await ensure_topics(self.servers, self.own_topics, self.conf.topic_replication_factor)
         for producer in self.durable_producers:
             await producer.start()
         await super().on_first_start()
@@ -148,9 +149,11 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
 
     ``dead_letters`` replaces the dead-letter topic (unit tests record them).
     """
+    servers = bootstrap_servers(settings.broker_url)
     app = OlfApp(
         settings.app_id,
-        broker=settings.broker_url,
+        # The servers parsed once, so Faust's clients and OLF's own reach the same ones.
+        broker=[f"{SCHEME}{server}" for server in servers],
         store=settings.store_url,
         datadir=str(settings.data_dir / settings.app_id),
         topic_partitions=settings.topic_partitions,
@@ -201,8 +204,9 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         ),
     )
     statistics = Statistics(table)
-    writer = ChangelogWriter(bootstrap_servers(app.conf.broker), changelog.get_topic_name())
-    dead_letter_producer = DurableProducer(bootstrap_servers(app.conf.broker))
+    app.servers = tuple(servers)
+    writer = ChangelogWriter(servers, changelog.get_topic_name())
+    dead_letter_producer = DurableProducer(servers)
     app.durable_producers = (writer.durable, dead_letter_producer)
     app.stop_timeout = settings.stop_timeout
 

@@ -7,20 +7,22 @@ step), and ``tests/unit/test_docker_compose.py`` keeps ``docker-compose.yml`` in
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
+from infrastructure import environment
+from infrastructure.addresses import is_loopback
+
+# Re-exported: OLF's callers catch it from here, beside Settings.
+from infrastructure.environment import SettingsError as SettingsError
+
+ENV_PREFIX: Final = "OLF_"
 LOG_FORMATS = ("text", "json")
 #: A web origin: scheme, host and optional port, no path.
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
-
-
-class SettingsError(ValueError):
-    """An ``OLF_*`` environment variable holds a value OLF cannot use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,23 +67,9 @@ class Settings:
         """Build settings from ``environ`` (default ``os.environ``).
 
         Raises:
-            SettingsError: a variable is set but cannot be converted.
+            SettingsError: a variable is set but cannot be converted, or is out of range.
         """
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for spec in fields(cls):
-            name = env_var_name(spec.name)
-            if name not in env:
-                continue
-            raw = env[name]
-            converter = _CONVERTERS[spec.name]
-            try:
-                values[spec.name] = converter(raw)
-            except ValueError as exc:
-                raise SettingsError(f"{name}={raw!r} is not valid: {exc}") from None
-        settings = cls(**values)  # type: ignore[arg-type]
-        settings.validate()
-        return settings
+        return environment.read_settings(cls, ENV_PREFIX, _CONVERTERS, environ)
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` when values are out of range."""
@@ -94,15 +82,15 @@ class Settings:
         if self.broker_session_timeout < 6:
             # Kafka needs a session to outlast several heartbeats; under 6 s it rebalances often.
             raise SettingsError(f"{env_var_name('broker_session_timeout')} must be >= 6 seconds")
-        if self.checkpoint_interval <= 0:
+        if not environment.positive_finite(self.checkpoint_interval):
             raise SettingsError(f"{env_var_name('checkpoint_interval')} must be > 0 seconds")
         if self.batch_size < 1:
             raise SettingsError(f"{env_var_name('batch_size')} must be >= 1")
-        if not 0 < self.stop_timeout < float("inf"):
+        if not environment.positive_finite(self.stop_timeout):
             raise SettingsError(f"{env_var_name('stop_timeout')} must be > 0 seconds")
         if self.stream_max_clients < 1:
             raise SettingsError(f"{env_var_name('stream_max_clients')} must be >= 1")
-        if not 0 < self.stream_write_timeout < float("inf"):
+        if not environment.positive_finite(self.stream_write_timeout):
             raise SettingsError(f"{env_var_name('stream_write_timeout')} must be > 0 seconds")
         if self.standby_replicas < 0:
             raise SettingsError(f"{env_var_name('standby_replicas')} must be >= 0")
@@ -127,52 +115,27 @@ class Settings:
 
 def env_var_name(field_name: str) -> str:
     """Environment variable that sets ``field_name``."""
-    return f"OLF_{field_name.upper()}"
+    return environment.variable_name(ENV_PREFIX, field_name)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name or an address such as 0.0.0.0: reachable from elsewhere
-
-
-def _integer(raw: str) -> int:
-    return int(raw.strip())
-
-
-def _non_empty(raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-def _stripped(raw: str) -> str:
-    return raw.strip()
-
-
-_CONVERTERS: dict[str, Callable[[str], object]] = {
-    "app_id": _non_empty,
-    "broker_url": _non_empty,
-    "store_url": _non_empty,
-    "data_dir": lambda raw: Path(_non_empty(raw)),
-    "web_bind": _non_empty,
-    "web_host": _non_empty,
-    "web_port": _integer,
-    "topic_partitions": _integer,
-    "customer_events_topic": _non_empty,
-    "standby_replicas": _integer,
-    "broker_session_timeout": float,
-    "checkpoint_interval": float,
-    "batch_size": _integer,
-    "stop_timeout": float,
-    "stream_max_clients": _integer,
-    "stream_write_timeout": float,
-    "log_format": _non_empty,
-    "cors_origins": _stripped,
-    "internal_token": _stripped,
+_CONVERTERS: Final[dict[str, environment.Converter]] = {
+    "app_id": environment.non_empty,
+    "broker_url": environment.broker_url,
+    "store_url": environment.non_empty,
+    "data_dir": environment.path,
+    "web_bind": environment.non_empty,
+    "web_host": environment.non_empty,
+    "web_port": environment.integer,
+    "topic_partitions": environment.integer,
+    "customer_events_topic": environment.non_empty,
+    "standby_replicas": environment.integer,
+    "broker_session_timeout": environment.seconds,
+    "checkpoint_interval": environment.seconds,
+    "batch_size": environment.integer,
+    "stop_timeout": environment.seconds,
+    "stream_max_clients": environment.integer,
+    "stream_write_timeout": environment.seconds,
+    "log_format": environment.non_empty,
+    "cors_origins": environment.stripped,
+    "internal_token": environment.stripped,
 }

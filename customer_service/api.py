@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -34,12 +34,13 @@ from customer_service.customer import (
     validate_changes,
     validate_new_customer,
 )
-from customer_service.customer_event import rfc3339
 from customer_service.customer_store import CustomerNotFound, CustomerStore
 from customer_service.outbox import outbox_status
 from customer_service.pagination import decode_cursor
 from customer_service.relay import RelayState
 from customer_service.settings import Settings
+from infrastructure.json_errors import Handler, json_error, json_errors
+from infrastructure.timestamps import rfc3339
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +55,14 @@ LIST_PARAMETERS: Final = (*LIST_FILTERS, "limit", "cursor")
 _LIMIT_DIGITS: Final = re.compile(r"[0-9]{1,4}")
 _WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 def create_api(
     settings: Settings, store: CustomerStore, relay_state: RelayState
 ) -> web.Application:
     """The web application; the caller owns the database and relay behind ``store``."""
-    app = web.Application(middlewares=[_json_errors, _bearer_auth])
+    app = web.Application(
+        middlewares=[json_errors(logger, "the service's log"), _customer_errors, _bearer_auth]
+    )
     app[SETTINGS] = settings
     app[STORE] = store
     app[RELAY_STATE] = relay_state
@@ -208,35 +209,19 @@ def _json(
     )
 
 
-def _error(
-    status: int, message: str, headers: Mapping[str, str] | None = None, **extra: object
-) -> web.Response:
-    return _json(
-        {"status": status, "error": HTTPStatus(status).phrase, "message": message, **extra},
-        status=status,
-        headers=headers,
-    )
-
-
 @web.middleware
-async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error as JSON: validation (422), unknown customers (404), HTTP errors, crashes."""
+async def _customer_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The service's own errors as JSON: validation (422), unknown customers (404).
+
+    HTTP errors and crashes are answered by :func:`~infrastructure.json_errors.json_errors`.
+    """
     try:
         return await handler(request)
     except ValidationFailed as exc:
         fields = ", ".join(exc.errors)
-        return _error(422, f"invalid: {fields}", errors=exc.errors)
+        return json_error(HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid: {fields}", errors=exc.errors)
     except CustomerNotFound as exc:
-        return _error(404, f"no customer {exc.args[0]!r}")
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
-        headers = {name: value for name, value in exc.headers.items() if name.lower() == "allow"}
-        return _error(exc.status, message, headers=headers)
-    except Exception:
-        logger.exception("%s %s failed", request.method, request.path)
-        return _error(500, "internal error; see the service's log")
+        return json_error(HTTPStatus.NOT_FOUND, f"no customer {exc.args[0]!r}")
 
 
 @web.middleware
@@ -247,11 +232,13 @@ async def _bearer_auth(request: web.Request, handler: Handler) -> web.StreamResp
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return _error(
-                401,
+            return json_error(
+                HTTPStatus.UNAUTHORIZED,
                 "this request needs 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": 'Bearer realm="customer-service"'},
             )
         if not hmac.compare_digest(token.strip().encode(), settings.token.encode()):
-            return _error(403, "the bearer token is not valid for this service")
+            return json_error(
+                HTTPStatus.FORBIDDEN, "the bearer token is not valid for this service"
+            )
     return await handler(request)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import orjson
 
 from customer_service.customer import Customer
+from infrastructure.timestamps import rfc3339
 
 CREATED: Final = "customer.created"
 UPDATED: Final = "customer.updated"
@@ -67,9 +68,3 @@ def build_event(
         occurred_at=customer.updated_at,
         value=orjson.dumps(document),
     )
-
-
-def rfc3339(moment: datetime) -> str:
-    """``moment`` in UTC as ``2026-11-26T10:15:00.123456Z``: always microseconds, so
-    timestamps sort as text too."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -6,19 +6,20 @@ lists the same names (``tests/unit/test_docs.py`` keeps them in step).
 
 from __future__ import annotations
 
-import ipaddress
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
+
+from infrastructure import environment
+from infrastructure.addresses import is_loopback
+from infrastructure.broker_url import bootstrap_servers
+
+# Re-exported: the service's callers catch it from here, beside Settings.
+from infrastructure.environment import SettingsError as SettingsError
 
 ENV_PREFIX: Final = "CUSTOMER_SERVICE_"
 #: The documented development token; set ``CUSTOMER_SERVICE_TOKEN`` anywhere else.
 DEV_TOKEN: Final = "dev-token"
-
-
-class SettingsError(ValueError):
-    """A ``CUSTOMER_SERVICE_*`` variable holds a value the service cannot use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +48,7 @@ class Settings:
         Raises:
             SettingsError: a variable is set but cannot be converted, or is out of range.
         """
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for field in fields(cls):
-            name = env_var_name(field.name)
-            if name not in env:
-                continue
-            raw = env[name]
-            try:
-                values[field.name] = _CONVERTERS[field.name](raw)
-            except ValueError as exc:
-                raise SettingsError(f"{name}={raw!r} is not valid: {exc}") from None
-        settings = cls(**values)  # type: ignore[arg-type]
-        settings.validate()
-        return settings
+        return environment.read_settings(cls, ENV_PREFIX, _CONVERTERS, environ)
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` when values are out of range."""
@@ -74,14 +62,14 @@ class Settings:
             "relay_poll_interval",
             "relay_request_timeout",
         ):
-            if getattr(self, name) <= 0:
+            if not environment.positive_finite(getattr(self, name)):
                 raise SettingsError(f"{env_var_name(name)} must be > 0")
-        if self.token == DEV_TOKEN and not _is_loopback(self.bind):
+        if self.token == DEV_TOKEN and not is_loopback(self.bind):
             raise SettingsError(
                 f"{env_var_name('bind')}={self.bind} serves the network, and"
                 f" {env_var_name('token')} is the documented development token: set your own"
             )
-        if self.outbox_retention < 0:
+        if not 0 <= self.outbox_retention < float("inf"):
             raise SettingsError(f"{env_var_name('outbox_retention')} must be >= 0")
         if self.relay_backoff_max < self.relay_backoff_initial:
             raise SettingsError(
@@ -92,9 +80,7 @@ class Settings:
     @property
     def bootstrap_servers(self) -> str:
         """``broker_url`` as aiokafka wants it: ``host:port[,host:port]``, no scheme."""
-        return ",".join(
-            server.strip().removeprefix("kafka://") for server in self.broker_url.split(",")
-        )
+        return ",".join(bootstrap_servers(self.broker_url))
 
     @property
     def base_url(self) -> str:
@@ -102,58 +88,24 @@ class Settings:
         return f"http://{self.bind}:{self.port}"
 
 
-def _is_loopback(bind: str) -> bool:
-    """Whether an address to listen on is reachable from this machine only."""
-    if bind == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(bind).is_loopback
-    except ValueError:
-        return False  # a host name: assume it reaches the network
-
-
 def env_var_name(field_name: str) -> str:
     """Environment variable that sets ``field_name``."""
-    return f"{ENV_PREFIX}{field_name.upper()}"
+    return environment.variable_name(ENV_PREFIX, field_name)
 
 
-def _non_empty(raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-def _integer(raw: str) -> int:
-    return int(raw.strip())
-
-
-def _seconds(raw: str) -> float:
-    return float(raw.strip())
-
-
-def _flag(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("must be true or false")
-
-
-_CONVERTERS: Final[dict[str, Callable[[str], object]]] = {
-    "database_url": _non_empty,
-    "bind": _non_empty,
-    "port": _integer,
-    "token": _non_empty,
-    "open_reads": _flag,
-    "broker_url": _non_empty,
-    "topic": _non_empty,
-    "relay_enabled": _flag,
-    "relay_batch_size": _integer,
-    "relay_backoff_initial": _seconds,
-    "relay_backoff_max": _seconds,
-    "relay_poll_interval": _seconds,
-    "relay_request_timeout": _seconds,
-    "outbox_retention": _seconds,
+_CONVERTERS: Final[dict[str, environment.Converter]] = {
+    "database_url": environment.non_empty,
+    "bind": environment.non_empty,
+    "port": environment.integer,
+    "token": environment.non_empty,
+    "open_reads": environment.flag,
+    "broker_url": environment.broker_url,
+    "topic": environment.non_empty,
+    "relay_enabled": environment.flag,
+    "relay_batch_size": environment.integer,
+    "relay_backoff_initial": environment.seconds,
+    "relay_backoff_max": environment.seconds,
+    "relay_poll_interval": environment.seconds,
+    "relay_request_timeout": environment.seconds,
+    "outbox_retention": environment.seconds,
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from app.queries.partition_report import PartitionReport
+from infrastructure.timestamps import rfc3339_seconds
 from models.event_window import HOUR, oldest_window_kept
 from models.partition_stats import merge_counts
 
@@ -63,13 +63,15 @@ class MergedReports:
                     for minute, count in minutes.items():
                         if minute >= first:
                             counts[minute] = counts.get(minute, 0) + count
-        return [{"start": format_time(start), "count": counts[start]} for start in sorted(counts)]
+        return [
+            {"start": rfc3339_seconds(start), "count": counts[start]} for start in sorted(counts)
+        ]
 
     def as_of(self) -> dict[str, Any]:
         """How fresh and complete answers from these reports are."""
         newest = self.newest_event_time
         return {
-            "newest_event_time": None if newest is None else format_time(newest),
+            "newest_event_time": None if newest is None else rfc3339_seconds(newest),
             "lag": sum(report.lag for report in self.reports.values()),
             "partitions_covered": len(self.reports),
             "partitions_total": self.partition_count,
@@ -111,9 +113,3 @@ def timeseries(merged: MergedReports, metric: str, window: str) -> dict[str, Any
         "points": merged.points(metric, window),
         "as_of": merged.as_of(),
     }
-
-
-def format_time(epoch_seconds: float) -> str:
-    """RFC 3339 UTC timestamp with a Z, to the second."""
-    moment = datetime.fromtimestamp(int(epoch_seconds), tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -37,6 +37,7 @@ from app.queries.cluster import CUSTOMER_PATH, REPORTS_PATH, Cluster
 from app.queries.merged_view import Answer, MergedView
 from app.queries.partition_report import ReportUpdate
 from app.workarounds.unsensed_views import UnsensedView
+from infrastructure.json_errors import error_body
 from models.customer_event import MAX_CUSTOMER_ID_LENGTH
 from models.event_window import METRICS, WINDOW_SIZES
 from models.partition_stats import DIMENSIONS
@@ -48,11 +49,6 @@ REVALIDATE: Final = "no-cache"
 
 class BadRequest(ValueError):
     """A query parameter is missing or has a value the API does not know."""
-
-
-def error_body(status: HTTPStatus, message: str) -> dict[str, Any]:
-    """The JSON body of every OLF error response."""
-    return {"status": status.value, "error": status.phrase, "message": message}
 
 
 def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:

@@ -15,8 +15,8 @@ import faust
 from aiohttp import web
 from faust.web import Request, Response, View
 
-from app.web.api import error_body
 from app.web.http_policy import STATIC_PREFIX
+from infrastructure.json_errors import error_body
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 #: Faust mounts this ``{"status": "OK"}`` placeholder at ``/`` unless told otherwise.

@@ -17,7 +17,7 @@ from faust.web import Request, Response, View
 
 from app.queries.cluster import Cluster
 from app.queries.merged_view import MergedView
-from app.web.api import error_body
+from infrastructure.json_errors import error_body
 
 HEALTH_PATH: Final = "/api/health"
 READY_PATH: Final = "/api/ready"

@@ -1,7 +1,8 @@
 """Rules every HTTP answer of OLF follows, whichever route serves it.
 
-* Errors are JSON (:func:`app.web.api.error_body`): unknown paths 404, other
-  methods 405 (with ``Allow``), unexpected failures 500 (and a logged traceback).
+* Errors are JSON (:mod:`infrastructure.json_errors`, as in the Customer service):
+  unknown paths 404, other methods 405 (with ``Allow``), unexpected failures
+  500 (and a logged traceback).
   Requests aiohttp's HTTP parser rejects (malformed or oversized) are a 400
   whose message never quotes the request, logged in one INFO line
   (:mod:`app.workarounds.parser_errors`: they never reach a middleware).
@@ -17,40 +18,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Final, cast
 
 import faust
-import orjson
 from aiohttp import web
 from faust.web import ResourceOptions
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
-from app.web.api import error_body
 from app.web.openapi import query_parameters
 from app.workarounds import parser_errors
+from infrastructure.json_errors import Handler, json_error, json_errors
 
 log = logging.getLogger(__name__)
 
 STATIC_PREFIX: Final = "/static"
 #: Seconds browsers may cache a CORS preflight answer.
 CORS_MAX_AGE: Final = 600
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def json_error(
-    status: HTTPStatus, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.json_response(
-        error_body(status, message), status=status, headers=headers, dumps=json_text
-    )
-
-
-def json_text(value: object) -> str:
-    """JSON as Faust's views write it (orjson, compact)."""
-    return orjson.dumps(value).decode()
 
 
 def query_problem(request: web.Request) -> str | None:
@@ -73,27 +57,12 @@ def query_problem(request: web.Request) -> str | None:
 
 
 @web.middleware
-async def http_policy(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Check the query; turn aiohttp's HTTP errors and unexpected failures into JSON."""
-    try:
-        problem = query_problem(request)
-        if problem is not None:
-            return json_error(HTTPStatus.BAD_REQUEST, problem)
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise  # redirects are answers, not errors
-        status = HTTPStatus(exc.status)
-        if status == HTTPStatus.NOT_FOUND:
-            return json_error(status, f"no such path: {request.path}")
-        if status == HTTPStatus.METHOD_NOT_ALLOWED:
-            allow = exc.headers.get("Allow", "")
-            message = f"method {request.method} is not allowed here; allowed: {allow}"
-            return json_error(status, message, {"Allow": allow})
-        return json_error(status, exc.text or status.phrase)
-    except Exception:
-        log.exception("Failed to answer %s %s", request.method, request.path)
-        return json_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the worker log")
+async def check_query(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer 400 to a query parameter the route does not take, or one given twice."""
+    problem = query_problem(request)
+    if problem is not None:
+        return json_error(HTTPStatus.BAD_REQUEST, problem)
+    return await handler(request)
 
 
 async def set_cache_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -127,6 +96,7 @@ def web_application(app: faust.App) -> web.Application:
 def install_http_policy(app: faust.App) -> None:
     """Apply the rules to every route of ``app``'s web server."""
     web_app = web_application(app)
-    web_app.middlewares.append(http_policy)
+    web_app.middlewares.append(json_errors(log, "the worker log"))
+    web_app.middlewares.append(check_query)
     web_app.on_response_prepare.append(set_cache_headers)
     parser_errors.install(cast(AiohttpWeb, app.web))

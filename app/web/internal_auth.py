@@ -20,7 +20,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from app.queries.cluster import authorization
-from app.web.http_policy import Handler, json_error, web_application
+from app.web.http_policy import web_application
+from infrastructure.json_errors import Handler, json_error
 
 INTERNAL_PREFIX: Final = "/api/internal/"
 

@@ -48,7 +48,8 @@ from faust.web import Request, Response, View
 
 from app.queries.live_stats import Snapshot, delta, live_snapshot
 from app.queries.merged_view import MergedView
-from app.web.http_policy import json_error, web_application
+from app.web.http_policy import web_application
+from infrastructure.json_errors import json_error
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Final
 
-import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import (
     BadHttpMethod,
@@ -45,7 +44,7 @@ from aiohttp.http_exceptions import (
 )
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
-from app.web.api import error_body
+from infrastructure.json_errors import json_error
 
 #: OLF's message per kind of parse error, most specific kind first. The
 #: parser's own messages quote the request, so none of them is passed on.
@@ -92,10 +91,9 @@ class JsonErrorRequestHandler(web.RequestHandler):
             # nothing was sent yet; only its answer is replaced.
             super().handle_error(request, status, exc, message)
             text = OTHER_ERROR_MESSAGES.get(status, HTTPStatus(status).phrase)
-        response = web.Response(
-            status=status,
-            body=orjson.dumps(error_body(HTTPStatus(status), text)),
-            content_type="application/json",
+        response = json_error(
+            HTTPStatus(status),
+            text,
             # What app.web.http_policy sets on every other answer (its hook never sees this one).
             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
         )

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +36,18 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
 
 
-def bootstrap_servers(brokers: Iterable[URL]) -> list[str]:
-    """``host:port`` of each ``kafka://`` broker URL (port 9092 if none)."""
-    return [f"{url.host}:{url.port or 9092}" for url in brokers]
-
-
 async def ensure_topics(
-    brokers: Iterable[URL], topics: Iterable[TopicSpec], replication: int
+    servers: Iterable[str], topics: Iterable[TopicSpec], replication: int
 ) -> None:
     """Create the topics that do not exist yet, then wait until the metadata shows them all.
 
-    Existing topics are left as they are.
+    ``servers`` are the brokers' ``host:port``; existing topics are left as they are.
 
     Raises:
         RuntimeError: a topic could not be created, or did not appear in time.
     """
     wanted = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(brokers))
+    admin = AIOKafkaAdminClient(bootstrap_servers=list(servers))
     await admin.start()
     try:
         response = await admin.create_topics(

@@ -70,7 +70,10 @@ def test_every_setting_comes_from_its_variable() -> None:
         ("TOKEN", "  ", "TOKEN='  ' is not valid: must not be empty"),
         ("RELAY_BATCH_SIZE", "0", "RELAY_BATCH_SIZE must be >= 1"),
         ("RELAY_POLL_INTERVAL", "0", "RELAY_POLL_INTERVAL must be > 0"),
+        ("RELAY_REQUEST_TIMEOUT", "nan", "RELAY_REQUEST_TIMEOUT must be > 0"),
         ("OUTBOX_RETENTION", "-1", "OUTBOX_RETENTION must be >= 0"),
+        ("OUTBOX_RETENTION", "inf", "OUTBOX_RETENTION must be >= 0"),
+        ("BROKER_URL", "k1:9092/x", "BROKER_URL='k1:9092/x' is not valid: 'k1:9092/x' is not"),
         ("RELAY_BACKOFF_MAX", "0.1", "RELAY_BACKOFF_MAX must be >= CUSTOMER_SERVICE_RELAY_BACKOFF"),
     ],
 )

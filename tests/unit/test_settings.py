@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from app.factory import Olf, OlfApp
 from app.settings import Settings, SettingsError
 
 
@@ -71,6 +73,8 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         ("OLF_STOP_TIMEOUT", "nan", "OLF_STOP_TIMEOUT must be"),
         ("OLF_STREAM_MAX_CLIENTS", "0", "OLF_STREAM_MAX_CLIENTS must be"),
         ("OLF_STREAM_WRITE_TIMEOUT", "inf", "OLF_STREAM_WRITE_TIMEOUT must be"),
+        ("OLF_CHECKPOINT_INTERVAL", "inf", "OLF_CHECKPOINT_INTERVAL must be > 0 seconds"),
+        ("OLF_BROKER_URL", "kafka://k1:port", "OLF_BROKER_URL='kafka://k1:port' is not valid"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
@@ -98,3 +102,12 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.web_port = 1  # type: ignore[misc]
+
+
+def test_faust_and_olf_s_own_clients_reach_the_same_servers(
+    olf_factory: Callable[..., Olf],
+) -> None:
+    app = olf_factory(broker_url="kafka://k1:9093, k2").app
+    assert isinstance(app, OlfApp)
+    assert app.servers == ("k1:9093", "k2:9092")  # checkpoints, dead letters, topic creation
+    assert [str(url) for url in app.conf.broker] == ["kafka://k1:9093", "kafka://k2:9092"]
