@@ -9,6 +9,8 @@ BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml | sha256sum |
 # Debian's Chromium, for the dashboard's browser test (Playwright drives it; its
 # own browser downloads are never used). Installed once, as root or with sudo.
 CHROMIUM := /usr/bin/chromium
+# Debian's wrk, the HTTP load of the benchmark's reads part; only `make bench` installs it.
+WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test faults lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile help
@@ -33,7 +35,7 @@ unit: $(STAMP)  ## Only the tests that need no broker.
 integration: $(STAMP) $(CHROMIUM)  ## Only the tests against the real local broker (fault tests included).
 	@bash dev/test.sh -m integration
 
-bench: $(STAMP) $(BENCH_STAMP)  ## OLF beside its ceilings and Quix Streams, kill -9, restore, latency, memory; writes BENCHMARKS.md (ARGS=--quick).
+bench: $(STAMP) $(BENCH_STAMP) $(WRK)  ## OLF beside its ceilings and Quix Streams, kill -9, restore, latency, memory, reads; writes BENCHMARKS.md (ARGS=--quick).
 	$(BIN)/python -m dev.benchmark $(ARGS)
 
 simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic (ARGS="--rate 50 ...").
@@ -49,6 +51,10 @@ chromium: $(CHROMIUM)  ## Install Debian's chromium unless it is there.
 $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+$(WRK):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found: install Python 3.11"; exit 1; }

@@ -20,6 +20,7 @@ from dev.benchmark.latency import run_latency
 from dev.benchmark.options import Options, parse_options
 from dev.benchmark.plot import plot
 from dev.benchmark.progress import say
+from dev.benchmark.reads import run_reads
 from dev.benchmark.recovery import run_recovery
 from dev.benchmark.report import render
 from dev.benchmark.results import Results
@@ -32,16 +33,22 @@ PLOT = ROOT / "docs" / "benchmark.png"
 
 
 def run_all(ctx: Context) -> Results:
-    """Every part, in order; a part that fails is recorded and the next one runs."""
+    """Every part asked for, in order; a part that fails is recorded and the next one runs."""
     results = Results()
-    run_throughput(ctx, results)
-    run_scaling(ctx, results)
-    results.latency = run_latency(ctx)
+    parts = ctx.options.parts
+    if "throughput" in parts:
+        run_throughput(ctx, results)
+    if "scaling" in parts:
+        run_scaling(ctx, results)
+    if "latency" in parts:
+        results.latency = run_latency(ctx)
     largest = max(ctx.options.recovery_customers)
-    for customers in ctx.options.recovery_customers:
+    for customers in ctx.options.recovery_customers if "recovery" in parts else ():
         recovery, restore = run_recovery(ctx, customers, largest=customers == largest)
         results.recoveries.append(recovery)
         results.restore = restore or results.restore
+    if "reads" in parts:
+        results.reads = run_reads(ctx)
     results.incidents = ctx.incidents
     return results
 
@@ -72,9 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiokafka.producer.sender").setLevel(logging.ERROR)
     results = measure(options)
     verdicts = evaluate(results)
-    plotted = plot(results, PLOT)
-    REPORT.write_text(render(options, results, verdicts, PLOT.relative_to(ROOT).as_posix()))
-    say(f"wrote {REPORT.name}" + (f" and {PLOT.relative_to(ROOT)}" if plotted else ""))
+    if options.partial:
+        say(f"only {', '.join(options.parts)}: {REPORT.name} left as it was")
+    else:
+        plotted = plot(results, PLOT)
+        REPORT.write_text(render(options, results, verdicts, PLOT.relative_to(ROOT).as_posix()))
+        say(f"wrote {REPORT.name}" + (f" and {PLOT.relative_to(ROOT)}" if plotted else ""))
 
     print("\nTargets (from one run on this machine):")
     for verdict in verdicts:

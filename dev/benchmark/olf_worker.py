@@ -184,6 +184,10 @@ class OlfWorker:
             self._connection.close()
             self._connection = None
 
+    def url(self, path: str) -> str:
+        """The full URL of ``path`` on this worker."""
+        return f"http://127.0.0.1:{self.web_port}{path}"
+
     def get_json(self, path: str) -> Any:
         """GET ``path`` on a kept-alive connection (polling every 10 ms needs no new socket).
 

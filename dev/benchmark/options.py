@@ -17,8 +17,11 @@ class Options:
     repeats: int
     #: Messages produced to the workers of the group measurement (one worker, two workers).
     scale_events: int
-    #: Seconds of the steady 1,000 events/s stream the latency is measured on.
+    #: Seconds of the steady 1,000 events/s stream the latency is measured on
+    #: (and the reads' steady load).
     latency_seconds: float
+    #: Seconds wrk loads each endpoint in the reads part.
+    read_seconds: float
     #: State sizes (customers) of the kill -9 runs; the largest also gets the
     #: restore and peak-memory measurements.
     recovery_customers: tuple[int, ...]
@@ -30,6 +33,25 @@ class Options:
     min_rate: float
     #: ``--quick`` was given (the report says so).
     quick: bool
+    #: The parts to run (``--only``); all of :data:`PARTS` unless given.
+    parts: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Not every part runs: the run prints its verdicts but writes no report."""
+        return set(self.parts) != set(PARTS)
+
+
+#: The benchmark's parts, in the order they run.
+PARTS = ("throughput", "scaling", "latency", "recovery", "reads")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(part for part in text.split(",") if part)
+    unknown = set(parts) - set(PARTS)
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"give parts of: {', '.join(PARTS)}")
+    return parts
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,7 @@ class Sizes:
     repeats: int
     scale_events: int
     latency_seconds: float
+    read_seconds: float
     recovery: tuple[int, ...]
     kills: int
 
@@ -50,6 +73,7 @@ FULL = Sizes(
     repeats=3,
     scale_events=300_000,
     latency_seconds=30.0,
+    read_seconds=10.0,
     recovery=(100_000, 1_000_000),
     kills=3,
 )
@@ -58,6 +82,7 @@ QUICK = Sizes(
     repeats=1,
     scale_events=30_000,
     latency_seconds=8.0,
+    read_seconds=3.0,
     recovery=(1_000, 10_000),
     kills=1,
 )
@@ -78,6 +103,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
         " docs/benchmark.png.",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, one run of each")
+    parser.add_argument(
+        "--only",
+        type=_parts,
+        default=PARTS,
+        help=f"comma-separated parts to run (of {', '.join(PARTS)}); writes no report",
+    )
     parser.add_argument("--events", type=int, help=f"throughput input (default {FULL.events:,})")
     parser.add_argument("--customers", type=int, help="customers in it (default events / 5)")
     parser.add_argument(
@@ -89,6 +120,9 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help=f"input of the one- and two-worker runs (default {FULL.scale_events:,})",
     )
     parser.add_argument("--latency-seconds", type=float, help=f"default {FULL.latency_seconds:.0f}")
+    parser.add_argument(
+        "--read-seconds", type=float, help=f"wrk per endpoint (default {FULL.read_seconds:.0f})"
+    )
     parser.add_argument(
         "--recovery-customers",
         type=_sizes,
@@ -108,9 +142,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         repeats=args.repeats or sizes.repeats,
         scale_events=args.scale_events or sizes.scale_events,
         latency_seconds=args.latency_seconds or sizes.latency_seconds,
+        read_seconds=args.read_seconds or sizes.read_seconds,
         recovery_customers=args.recovery_customers or sizes.recovery,
         kills=args.kills or sizes.kills,
         stream_rate=args.stream_rate,
         min_rate=args.min_rate,
         quick=args.quick,
+        parts=args.only,
     )

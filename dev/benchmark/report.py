@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from dev.benchmark.http_load import WRK_CONNECTIONS, WRK_THREADS
 from dev.benchmark.options import Options
+from dev.benchmark.reads import BARE, CUSTOMERS, READ_RATE, STREAM_RATE
 from dev.benchmark.results import Kill, ReaderResult, Results
 from dev.benchmark.scaling import ONE_WORKER, TWO_WORKERS
 from dev.benchmark.targets import Verdict
@@ -149,6 +151,60 @@ def _latency(results: Results) -> list[str]:
     ]
 
 
+def _reads(results: Results) -> list[str]:
+    reads = results.reads
+    if reads is None:
+        return ["Not run."]
+    if reads.error:
+        return [f"Failed: {reads.error}"]
+    lines = [
+        f"Two rocksdb:// workers, {CUSTOMERS:,} customers; `wrk -t{WRK_THREADS}"
+        f" -c{WRK_CONNECTIONS} --latency` against the first worker and against a bare aiohttp"
+        " handler (`dev/benchmark/bare_http.py`), idle and while"
+        f" {STREAM_RATE:,.0f} events/s stream in.",
+        "",
+        "| endpoint | idle req/s | p50 | p99 | / bare | streaming req/s | p50 | p99 | / bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label in reads.idle:
+        row = [label]
+        for streaming, loads in ((False, reads.idle), (True, reads.streaming)):
+            load = loads.get(label)
+            ratio = reads.ratio(label, streaming)
+            if load is None:
+                row += ["n/a"] * 4
+                continue
+            row += [
+                f"{load.requests_per_second:,.0f}",
+                f"{load.p50_ms:.1f} ms",
+                f"{load.p99_ms:.1f} ms",
+                "" if label == BARE or ratio is None else f"{ratio:.3f}×",
+            ]
+        lines.append("| " + " | ".join(row) + " |")
+    steady = reads.steady
+    if steady is not None:
+        lines += [
+            "",
+            f"- The four statistics endpoints of both workers in turn at {READ_RATE:,.0f}"
+            f" requests/s while {STREAM_RATE:,.0f} events/s stream in (timed from when each"
+            f" request was due): {steady.requests_per_second:,.0f} req/s, p50"
+            f" {steady.p50_ms:.1f} ms, p99 **{steady.p99_ms:.1f} ms**, {steady.errors} errors.",
+            f"- Meanwhile, produced → visible in the first worker's summary: p50"
+            f" {reads.visible_p50_ms or 0:,.0f} ms, p99 **{reads.visible_p99_ms or 0:,.0f} ms**.",
+        ]
+    if reads.without_reads and reads.with_reads:
+        lines.append(
+            f"- Two workers on bursts of events: {_runs(reads.without_reads)} events/s without"
+            f" reads, {_runs(reads.with_reads)} with {READ_RATE:,.0f} requests/s:"
+            f" **{reads.throughput_ratio or 0:.3f}×** (of the medians)."
+        )
+    return lines
+
+
+def _runs(rates: list[float]) -> str:
+    return " / ".join(f"{rate:,.0f}" for rate in rates)
+
+
 def _rate(value: float | None) -> str:
     return "too small to time" if value is None else f"{value:,.0f}"
 
@@ -238,7 +294,8 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         f" per reader; one and two workers on {options.scale_events:,} events,"
         f" {options.repeats} run(s) each; latency {options.latency_seconds:.0f} s;"
         f" {options.kills} kill -9(s) at each of"
-        f" {', '.join(f'{n:,}' for n in options.recovery_customers)} customers"
+        f" {', '.join(f'{n:,}' for n in options.recovery_customers)} customers;"
+        f" reads: wrk {options.read_seconds:.0f} s per endpoint"
     )
     lines = [
         "# Benchmarks",
@@ -284,6 +341,10 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         "",
         *_recovery(results, options, plot),
         "",
+        "## Reads",
+        "",
+        *_reads(results),
+        "",
         "## How it is measured",
         "",
         "- Throughput leaves start-up out: the aiokafka consumer, the bare Faust agent and"
@@ -321,6 +382,10 @@ def render(options: Options, results: Results, verdicts: list[Verdict], plot: st
         " gracefully, so every write counts), over its events.",
         "- Peak memory: `VmHWM` of the process (two workers: the larger; OLF at a kill -9"
         " size: the largest read just before a kill).",
+        "- Reads: every statistics answer comes from the worker's merged view; wrk keeps 32"
+        " connections busy, so req/s is what the worker serves flat out on the cores it shares"
+        " with wrk, the broker and the other worker. The bare handler runs under the same"
+        " load, so the ratio compares like with like.",
         "- The broker shares the machine's cores with the reader under test, and so does"
         " anything else running at the time: compare numbers within one run. At `--quick`"
         " sizes OLF's runs last a few seconds, so its rates and ratios are rough.",

@@ -122,6 +122,50 @@ class RestoreResult:
         return self.rows / self.seconds if self.seconds else None
 
 
+@dataclass(frozen=True)
+class Load:
+    """Requests/s and latency percentiles (ms) of one endpoint under one load."""
+
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    #: Error statuses, socket errors and time-outs.
+    errors: int
+
+
+@dataclass
+class ReadsResult:
+    """The statistics endpoints of two workers beside a bare aiohttp handler (see ``reads``)."""
+
+    #: By endpoint label (``bare`` included): as fast as wrk goes, idle / while events stream in.
+    idle: dict[str, Load] = field(default_factory=dict)
+    streaming: dict[str, Load] = field(default_factory=dict)
+    #: The statistics endpoints in turn at a fixed rate, while events stream in.
+    steady: Load | None = None
+    #: Produced → visible in ``/api/stats/summary`` during the steady reads.
+    visible_p50_ms: float | None = None
+    visible_p99_ms: float | None = None
+    #: Events/s of the two workers, without reads and with the steady reads.
+    without_reads: list[float] = field(default_factory=list)
+    with_reads: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def ratio(self, label: str, streaming: bool) -> float | None:
+        """Requests/s of ``label`` over the bare handler's, under the same load."""
+        loads = self.streaming if streaming else self.idle
+        if label not in loads or "bare" not in loads:
+            return None
+        return loads[label].requests_per_second / loads["bare"].requests_per_second
+
+    @property
+    def throughput_ratio(self) -> float | None:
+        """Median events/s with the steady reads over the median without."""
+        if not self.with_reads or not self.without_reads:
+            return None
+        return statistics.median(self.with_reads) / statistics.median(self.without_reads)
+
+
 @dataclass
 class Results:
     """Everything one run measured."""
@@ -134,6 +178,7 @@ class Results:
     latency: LatencyResult | None = None
     recoveries: list[RecoveryResult] = field(default_factory=list)
     restore: RestoreResult | None = None
+    reads: ReadsResult | None = None
     #: Worth knowing but not a failure, e.g. a worker that had to be killed after SIGTERM.
     incidents: list[str] = field(default_factory=list)
 
@@ -150,6 +195,8 @@ class Results:
             found += [f"kill -9 at {recovery.customers:,}: {p}" for p in recovery.problems]
         if self.restore is not None:
             found += [f"restore: {p}" for p in self.restore.problems]
+        if self.reads is not None:
+            found += [f"reads: {p}" for p in self.reads.problems]
         return found
 
     def errors(self) -> list[str]:
@@ -162,4 +209,6 @@ class Results:
         parts += [(f"kill -9 at {r.customers:,}", r.error) for r in self.recoveries]
         if self.restore is not None:
             parts.append(("restore", self.restore.error))
+        if self.reads is not None:
+            parts.append(("reads", self.reads.error))
         return [f"{name}: {error}" for name, error in parts if error]

@@ -50,7 +50,7 @@ def _verdict(
 
 
 def evaluate(results: Results) -> list[Verdict]:
-    """One verdict per target of the issue, in the issue's order."""
+    """One verdict per target of the issues (throughput and recovery, then reads), in order."""
     olf, quix = results.reader(OLF_ROCKSDB), results.reader(QUIX)
     one, two = results.reader(ONE_WORKER), results.reader(TWO_WORKERS)
     vs_quix = _ratio(olf.rate if olf else None, quix.rate if quix else None)
@@ -113,6 +113,69 @@ def evaluate(results: Results) -> list[Verdict]:
             peak,
             lambda mib: mib <= GIB_MB,
             peak_text,
+        ),
+        *_reads_verdicts(results),
+    ]
+
+
+def _reads_verdicts(results: Results) -> list[Verdict]:
+    """The reads issue's targets; each ratio is the worse of idle and while events stream in."""
+    reads = results.reads
+    ok = reads is not None and reads.error is None
+
+    def worst(labels: tuple[str, ...]) -> tuple[float | None, str]:
+        if not ok or reads is None:
+            return None, ""
+        ratios = {
+            f"{label}, {'streaming' if streaming else 'idle'}": reads.ratio(label, streaming)
+            for label in labels
+            for streaming in (False, True)
+        }
+        if None in ratios.values():
+            return None, ""
+        where, value = min(ratios.items(), key=lambda item: item[1] or 0.0)
+        return value, f"{value or 0:.3f}× ({where}; the worst of {len(ratios)})"
+
+    summary, summary_text = worst(("summary",))
+    series, series_text = worst(("time series, 1m", "time series, 1h"))
+    steady = reads.steady.p99_ms if ok and reads and reads.steady else None
+    visible = reads.visible_p99_ms if ok and reads else None
+    throughput = reads.throughput_ratio if ok and reads else None
+    return [
+        _verdict(
+            "`/api/stats/summary` req/s / bare aiohttp handler",
+            "≥ 0.5×",
+            summary,
+            lambda ratio: ratio >= 0.5,
+            summary_text,
+        ),
+        _verdict(
+            "time series req/s / bare handler (1m and 1h windows)",
+            "≥ 0.3×",
+            series,
+            lambda ratio: ratio >= 0.3,
+            series_text,
+        ),
+        _verdict(
+            "p99 of the statistics endpoints at 1,000 req/s while 1,000 events/s stream in",
+            "≤ 20 ms",
+            steady,
+            lambda ms: ms <= 20,
+            f"{steady or 0:,.1f} ms",
+        ),
+        _verdict(
+            "event produced → visible in `/api/stats/summary` (two workers), p99",
+            "≤ 1 s",
+            visible,
+            lambda ms: ms <= 1000,
+            f"{visible or 0:,.0f} ms",
+        ),
+        _verdict(
+            "agents' throughput while the endpoints take 1,000 req/s / without reads",
+            "≥ 0.8×",
+            throughput,
+            lambda ratio: ratio >= 0.8,
+            f"{throughput or 0:.3f}×",
         ),
     ]
 
