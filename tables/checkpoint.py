@@ -111,7 +111,7 @@ class ChangelogWriter:
 
 
 @dataclass
-class CheckpointCounts:
+class CheckpointTotals:
     """What checkpoints did since the worker started, for ``/metrics``."""
 
     checkpoints: int = 0
@@ -131,7 +131,7 @@ class Checkpointer:
         self.statistics = statistics
         self.writer = writer
         self.ack = ack
-        self.counts = CheckpointCounts()
+        self.totals = CheckpointTotals()
 
     async def checkpoint(self) -> None:
         """Make every change published so far durable, then acknowledge its input."""
@@ -165,6 +165,6 @@ class Checkpointer:
             state.settle()
             for receipt in changes.batches:
                 self.ack(receipt)
-            self.counts.changelog_messages += len(rows) + 1
-        self.counts.checkpoints += 1
-        self.counts.seconds += time.monotonic() - started
+            self.totals.changelog_messages += len(rows) + 1
+        self.totals.checkpoints += 1
+        self.totals.seconds += time.monotonic() - started

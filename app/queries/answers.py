@@ -51,20 +51,21 @@ class MergedReports:
         if newest is None:
             return []
         first = oldest_window_kept(newest, window, windows)
-        counts: dict[int, int] = {}
+        per_window: dict[int, int] = {}
         for report in self.reports.values():
             if window == "1h":
                 for hour, count in report.series.hours[metric].items():
                     if hour >= first:
-                        counts[hour] = counts.get(hour, 0) + count
+                        per_window[hour] = per_window.get(hour, 0) + count
                 continue
             for hour, minutes in report.series.minutes[metric].items():
                 if hour + HOUR > first:
                     for minute, count in minutes.items():
                         if minute >= first:
-                            counts[minute] = counts.get(minute, 0) + count
+                            per_window[minute] = per_window.get(minute, 0) + count
         return [
-            {"start": rfc3339_seconds(start), "count": counts[start]} for start in sorted(counts)
+            {"start": rfc3339_seconds(start), "count": per_window[start]}
+            for start in sorted(per_window)
         ]
 
     def as_of(self) -> dict[str, Any]:

@@ -96,17 +96,17 @@ class OlfCollector(Collector):
             )
         checkpointer = getattr(self.app, "checkpointer", None)
         if isinstance(checkpointer, Checkpointer):
-            counts = checkpointer.counts
+            totals = checkpointer.totals
             yield CounterMetricFamily(
-                "olf_checkpoints", "Checkpoints that made changes durable.", counts.checkpoints
+                "olf_checkpoints", "Checkpoints that made changes durable.", totals.checkpoints
             )
             yield CounterMetricFamily(
-                "olf_checkpoint_seconds", "Time checkpoints took.", counts.seconds
+                "olf_checkpoint_seconds", "Time checkpoints took.", totals.seconds
             )
             yield CounterMetricFamily(
                 "olf_changelog_messages",
                 "Changelog messages checkpoints wrote.",
-                counts.changelog_messages,
+                totals.changelog_messages,
             )
         recovery = self.app.tables.recovery  # type: ignore[attr-defined]  # TableManager's
         if isinstance(recovery, BatchRecovery):
