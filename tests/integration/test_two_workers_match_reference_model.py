@@ -6,6 +6,8 @@ they accept each other's internal requests; an outsider gets 401.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import time
 from collections.abc import Callable
 from urllib.error import HTTPError
@@ -15,6 +17,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from agents.dead_letters import REASON_HEADER, TOPIC_HEADER
+from app.queries.cluster import default_partition
+from tests.expected_answers import SUMMARY
 from tests.integration.answers import (
     assert_answers_equal_model,
     not_found,
@@ -24,18 +28,23 @@ from tests.integration.answers import (
 from tests.integration.broker import Broker
 from tests.integration.kafka_io import dead_letter_tuples, produce, read_topic
 from tests.integration.worker import Worker
+from tests.messages import valid_message
 from tests.random_stream import random_stream
-from tests.reference_model import ReferenceModel
+from tests.reference_model import Facts, ReferenceModel
 
 EVENTS = 10_000
 PARTITIONS = 8
 INTERNAL_TOKEN = "shared-by-the-two-workers"
 #: Ids a client could send to steer the workers' internal requests (before escaping:
 #: ``../report`` made the fan-out call ``/api/internal/report`` and answer 500).
+#: Seconds from producing an event until another worker's summary counts it: the
+#: documented bound for a processed event (2.1 s), plus time to fetch and process it.
+VISIBLE_WITHIN = 3.0
 HOSTILE_IDS = ["../report", "../../stats/summary", "..", "a/b?metrics=x#y", "%2F", "x" * 200]
 
 
 async def test_two_workers_answer_exactly_what_the_model_says(
+    request: pytest.FixtureRequest,
     worker_factory: Callable[..., Worker],
     producer: AIOKafkaProducer,
     broker: Broker,
@@ -69,3 +78,22 @@ async def test_two_workers_answer_exactly_what_the_model_says(
         headers = dict(record.headers)
         assert headers[TOPIC_HEADER] == events_topic.encode()
         assert headers[REASON_HEADER]
+
+    # Freshness (docs/api.md#freshness): a new customer of a partition the
+    # second worker owns is in the first worker's answers within the bound.
+    owned = set(second.get_json("/api/ready")["partitions"])
+    ids = (f"fresh-{n}" for n in itertools.count())
+    fresh = next(one for one in ids if default_partition(one.encode(), PARTITIONS) in owned)
+    total = first.get_json(SUMMARY)["customers"]["total"]
+    facts = Facts(fresh, "customer.created", 1, time.time(), ("NL", "smb", "active"))
+    sent_at = time.monotonic()
+    await produce(producer, events_topic, [valid_message(facts, PARTITIONS)])
+    while first.get_json(SUMMARY)["customers"]["total"] == total:
+        assert time.monotonic() - sent_at < VISIBLE_WITHIN, "not visible on the other worker"
+        await asyncio.sleep(0.01)
+    seconds = time.monotonic() - sent_at
+    request.node.user_properties.append(
+        ("produced -> visible on the other worker", f"{seconds:.2f} s")
+    )
+    # Asked of the worker that does not own it: answered by the one that does.
+    assert first.get_json(f"/api/customers/{fresh}")["version"] == 1
