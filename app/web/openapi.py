@@ -366,15 +366,14 @@ DOCUMENT: Final[dict[str, Any]] = {
 
 def query_parameters(path: str) -> frozenset[str] | None:
     """Names of the query parameters route ``path`` accepts; None if it is not described."""
-    described = PATHS.get(path)
-    if described is None:
-        return None
-    names: set[str] = set()
-    for parameter in described["get"]["parameters"]:
-        if parameter["in"] != "query":
-            continue
-        names.add(parameter["name"])
-    return frozenset(names)
+    return QUERY_PARAMETERS.get(path)
+
+
+#: Read once: every request's query is checked against its route's names.
+QUERY_PARAMETERS: Final = {
+    path: frozenset(p["name"] for p in described["get"]["parameters"] if p["in"] == "query")
+    for path, described in PATHS.items()
+}
 
 
 def declare_openapi(app: faust.App) -> None:
