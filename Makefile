@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults lint unit integration bench install chromium broker-start broker-stop clean distclean simulate reconcile help
+.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile help
 
 run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
@@ -23,6 +23,9 @@ test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite (fault tests incl
 
 faults: $(STAMP)  ## Only the fault tests (kill -9, broker restart, failover, lost local state); see docs/guarantees.md.
 	@bash dev/test.sh -m faults
+
+cluster: $(STAMP)  ## Only the tests on a local three-broker cluster (a broker killed, a rolling restart).
+	@bash dev/test.sh -m cluster
 
 lint: $(STAMP)  ## ruff and mypy, as configured in pyproject.toml.
 	$(BIN)/ruff check .
@@ -73,10 +76,18 @@ broker-start:  ## Start the local Kafka broker (OLF_KAFKA_PORT, default 9092).
 broker-stop:  ## Stop the local Kafka broker.
 	@bash dev/kafka/kafka.sh stop
 
+cluster-start:  ## Start a local three-broker Kafka cluster (OLF_KAFKA_CLUSTER_PORT, default 9094-9099).
+	@bash dev/kafka/cluster.sh start
+
+cluster-stop:  ## Stop the local three-broker cluster.
+	@bash dev/kafka/cluster.sh stop
+
 clean:  ## Remove broker data, worker state and caches (keeps the Kafka jars and the venv).
 	-@bash dev/kafka/kafka.sh stop >/dev/null 2>&1
 	-@OLF_KAFKA_PORT=19092 bash dev/kafka/kafka.sh stop >/dev/null 2>&1
-	rm -rf .local/kafka/data-* .local/olf .local/customer-service .pytest_cache .mypy_cache .ruff_cache
+	-@bash dev/kafka/cluster.sh stop >/dev/null 2>&1
+	-@OLF_KAFKA_CLUSTER_PORT=19392 bash dev/kafka/cluster.sh stop >/dev/null 2>&1
+	rm -rf .local/kafka/data-* .local/kafka/cluster-*.id .local/olf .local/customer-service .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean  ## Also remove the Kafka jar cache and the virtualenv.
 	rm -rf .local $(VENV)

@@ -18,7 +18,7 @@ from agents.dead_letters import DeadLetters, KafkaDeadLetters
 from app.log_format import logging_config
 from app.queries.cluster import Cluster
 from app.queries.merged_view import MergedView, keep_merged_view
-from app.settings import Settings
+from app.settings import Settings, SettingsError, env_var_name
 from app.stop_deadline import arm_stop_deadline
 from app.web.api import declare_views
 from app.web.http_policy import cors_options
@@ -28,7 +28,7 @@ from app.web.server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager
-from app.workarounds.topics import TopicSpec, ensure_topics
+from app.workarounds.topics import NotEnoughBrokers, TopicSpec, ensure_topics, faust_leader_topic
 from infrastructure.broker_url import SCHEME, bootstrap_servers
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
@@ -65,7 +65,12 @@ class OlfApp(faust.App):
         # Faust creates only the last level of datadir; OLF's lives under OLF_DATA_DIR.
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240
         if self.own_topics:
-            await ensure_topics(self.servers, self.own_topics, self.conf.topic_replication_factor)
+            replication = self.conf.topic_replication_factor
+            try:
+                await ensure_topics(self.servers, self.own_topics, replication)
+            except NotEnoughBrokers as exc:
+                name = env_var_name("topic_replication_factor")
+                raise SettingsError(f"{name}={replication} is too large: {exc}") from None
         for producer in self.durable_producers:
             await producer.start()
         await super().on_first_start()
@@ -166,6 +171,8 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         web_tables_enabled=False,
         web_router_enabled=False,
         table_standby_replicas=settings.standby_replicas,
+        # Every topic Faust or OLF creates (see app.workarounds.topics).
+        topic_replication_factor=settings.topic_replication_factor,
         # Resumes the input only after seeking it back (see app.workarounds.recovery).
         TableManager=SeekFirstTableManager,
         # How soon a worker that died without leaving (kill -9) loses its
@@ -193,15 +200,20 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
     )
     changelog = table.changelog_topic
+    # Every producer of OLF's waits for all in-sync replicas (acks=all): this
+    # many, or the broker refuses the write (see app.workarounds.topics).
+    in_sync = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
     app.own_topics = (
-        TopicSpec(customer_events.get_topic_name(), settings.topic_partitions),
-        TopicSpec(dead_letter_topic, settings.topic_partitions),
+        TopicSpec(customer_events.get_topic_name(), settings.topic_partitions, in_sync),
+        TopicSpec(dead_letter_topic, settings.topic_partitions, in_sync),
         # With Faust's configuration: it would otherwise create it just before joining.
         TopicSpec(
             changelog.get_topic_name(),
             settings.topic_partitions,
-            {"cleanup.policy": "compact", **table.extra_topic_configs},
+            {"cleanup.policy": "compact", **table.extra_topic_configs, **in_sync},
         ),
+        # Faust's own, which it would create without min.insync.replicas.
+        TopicSpec(faust_leader_topic(settings.app_id), 1, in_sync),
     )
     statistics = Statistics(table)
     app.servers = tuple(servers)

@@ -37,6 +37,10 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     topic_partitions: int = 8
+    #: Replicas of every topic the worker creates (production: 3); at most the brokers.
+    topic_replication_factor: int = 1
+    #: Replicas that must have a write before it is acknowledged (production: 2).
+    topic_min_insync_replicas: int = 1
     customer_events_topic: str = "customer-events"
     standby_replicas: int = 1
     broker_session_timeout: float = 10.0
@@ -77,6 +81,15 @@ class Settings:
             raise SettingsError(f"{env_var_name('web_port')} must be 1-65535")
         if self.topic_partitions < 1:
             raise SettingsError(f"{env_var_name('topic_partitions')} must be >= 1")
+        if self.topic_replication_factor < 1:
+            raise SettingsError(f"{env_var_name('topic_replication_factor')} must be >= 1")
+        if not 1 <= self.topic_min_insync_replicas <= self.topic_replication_factor:
+            # More would refuse every acks=all write to the topic.
+            raise SettingsError(
+                f"{env_var_name('topic_min_insync_replicas')} must be from 1 to"
+                f" {env_var_name('topic_replication_factor')}"
+                f" ({self.topic_replication_factor})"
+            )
         if not self.app_id:
             raise SettingsError(f"{env_var_name('app_id')} must not be empty")
         if self.broker_session_timeout < 6:
@@ -127,6 +140,8 @@ _CONVERTERS: Final[dict[str, environment.Converter]] = {
     "web_host": environment.non_empty,
     "web_port": environment.integer,
     "topic_partitions": environment.integer,
+    "topic_replication_factor": environment.integer,
+    "topic_min_insync_replicas": environment.integer,
     "customer_events_topic": environment.non_empty,
     "standby_replicas": environment.integer,
     "broker_session_timeout": environment.seconds,

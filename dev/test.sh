@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# `make test`: run the whole suite. The session fixture in tests/integration
-# starts the test broker (port OLF_TEST_KAFKA_PORT, default 19092) when it is
-# not running and stops it again; this wrapper makes sure that also happens
-# when pytest is interrupted or killed.
+# `make test`: run the whole suite. The session fixtures in tests/integration
+# start the test broker (port OLF_TEST_KAFKA_PORT, default 19092) and the
+# three-node test cluster (node 1 on OLF_TEST_KAFKA_CLUSTER_PORT, default
+# 19392) when they are not running and stop them again; this wrapper makes
+# sure that also happens when pytest is interrupted or killed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export OLF_TEST_KAFKA_PORT="${OLF_TEST_KAFKA_PORT:-19092}"
+export OLF_TEST_KAFKA_CLUSTER_PORT="${OLF_TEST_KAFKA_CLUSTER_PORT:-19392}"
 was_running=false
 if OLF_KAFKA_PORT="$OLF_TEST_KAFKA_PORT" bash dev/kafka/kafka.sh status >/dev/null 2>&1; then
     was_running=true
+fi
+cluster_was_running=false
+if OLF_KAFKA_CLUSTER_PORT="$OLF_TEST_KAFKA_CLUSTER_PORT" bash dev/kafka/cluster.sh status \
+    >/dev/null 2>&1; then
+    cluster_was_running=true
 fi
 
 cleanup() {
@@ -28,6 +35,10 @@ cleanup() {
     done
     if [[ "$was_running" == false ]]; then
         OLF_KAFKA_PORT="$OLF_TEST_KAFKA_PORT" bash dev/kafka/kafka.sh stop >/dev/null 2>&1 || true
+    fi
+    if [[ "$cluster_was_running" == false ]]; then
+        OLF_KAFKA_CLUSTER_PORT="$OLF_TEST_KAFKA_CLUSTER_PORT" bash dev/kafka/cluster.sh stop \
+            >/dev/null 2>&1 || true
     fi
 }
 trap cleanup EXIT

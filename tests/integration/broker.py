@@ -96,3 +96,93 @@ class PrivateBroker(BrokerAddress):
         for pattern in (f"*-{self.port}.*", f"broker-{self.port}.log.1"):
             for leftover in kafka_dir.glob(pattern):
                 leftover.unlink(missing_ok=True)
+
+
+CLUSTER_SCRIPT = REPO_ROOT / "dev" / "kafka" / "cluster.sh"
+TEST_CLUSTER_PORT = int(os.environ.get("OLF_TEST_KAFKA_CLUSTER_PORT", "19392"))
+#: The cluster's node ids (dev/kafka/cluster.sh), which are also their broker ids.
+NODES = (1, 2, 3)
+
+
+def cluster_script(*args: str, base_port: int) -> subprocess.CompletedProcess[str]:
+    """Run ``dev/kafka/cluster.sh <args>`` for the cluster whose node 1 is on ``base_port``."""
+    env = {**os.environ, "OLF_KAFKA_CLUSTER_PORT": str(base_port)}
+    return subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaCluster(Broker):
+    """dev/kafka/cluster.sh's three nodes, each a broker and a controller.
+
+    A :class:`Broker` whose address names all three nodes, so the shared
+    fixtures (workers, the Customer service) connect to the whole cluster;
+    ``port`` is node 1's. Node *n* listens on ``port + 2(n - 1)``.
+    """
+
+    def node_port(self, node: int) -> int:
+        return self.port + 2 * (node - 1)
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{self.node_port(node)}" for node in NODES)
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+    def run(self, *args: str) -> str:
+        """``cluster.sh <args>``; its output.
+
+        Raises:
+            RuntimeError: the script failed (its output says why).
+        """
+        done = cluster_script(*args, base_port=self.port)
+        if done.returncode != 0:
+            raise RuntimeError(f"cluster.sh {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+    def stop_node(self, node: int) -> None:
+        """A clean shutdown: the node hands its partitions' leadership over first."""
+        self.run("stop-node", str(node))
+
+    def kill_node(self, node: int) -> None:
+        """``kill -9``: its partitions move only once the controller gives up on it."""
+        self.run("kill-node", str(node))
+
+    def start_node(self, node: int) -> None:
+        """Start the node and wait until it answers."""
+        self.run("start-node", str(node))
+
+    def remove_data(self) -> None:
+        """Delete every node's data, logs and generated config, and the cluster id."""
+        kafka_dir = REPO_ROOT / ".local" / "kafka"
+        for node in NODES:
+            PrivateBroker(self.node_port(node)).remove_data()
+        (kafka_dir / f"cluster-{self.port}.id").unlink(missing_ok=True)
+
+
+def ensure_cluster(port: int = TEST_CLUSTER_PORT) -> KafkaCluster:
+    """Start the test cluster unless all its nodes already run.
+
+    Raises:
+        RuntimeError: the cluster could not be started (the script's output says why).
+    """
+    if cluster_script("status", base_port=port).returncode == 0:
+        return KafkaCluster(port=port, started_here=False)
+    cluster = KafkaCluster(port=port, started_here=True)
+    cluster.run("start")
+    return cluster
+
+
+def stop_cluster(cluster: KafkaCluster) -> None:
+    """Stop ``cluster`` and remove its data if these tests started it."""
+    if cluster.started_here:
+        cluster.run("stop")
+        cluster.remove_data()

@@ -3,6 +3,10 @@ and OLF's answers against the service's database."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from collections import defaultdict
 from typing import Any, Final
 
@@ -14,10 +18,12 @@ from customer_service.database import Database
 from customer_service.outbox import outbox_status
 from customer_service.schema import outbox
 from models.customer_event import parse_customer_event
+from tests.integration.broker import REPO_ROOT
 from tests.integration.customer_service_process import CustomerServiceProcess
 from tests.integration.worker import Worker
 
 OLF_MATCH_TIMEOUT: Final = 120.0
+RECONCILE_TIMEOUT: Final = 180.0
 
 
 async def service_counts(service: CustomerServiceProcess) -> CustomerCounts:
@@ -124,3 +130,29 @@ def wait_until_olf_matches(worker: Worker, counts: CustomerCounts) -> None:
         OLF_MATCH_TIMEOUT,
         f"OLF's answers to equal the service's database {expected}",
     )
+
+
+async def reconcile(
+    service: CustomerServiceProcess,
+    worker: Worker,
+    settle: float = 1.0,
+    terminate_after: float = 0.0,
+) -> tuple[int, str]:
+    """Run the command as an operator would (SIGTERM it after ``terminate_after`` s if set).
+
+    Returns its exit code and output.
+    """
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "customer_service", "reconcile",
+        "--olf-url", worker.base_url, "--wait", "90", "--settle", str(settle),
+        cwd=REPO_ROOT,
+        env={**os.environ, **service.env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    if terminate_after:
+        await asyncio.sleep(terminate_after)
+        process.send_signal(signal.SIGTERM)
+    output, _ = await asyncio.wait_for(process.communicate(), RECONCILE_TIMEOUT)
+    assert process.returncode is not None
+    return process.returncode, output.decode()

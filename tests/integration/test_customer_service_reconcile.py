@@ -8,10 +8,6 @@ it throws off and exit 1.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -21,42 +17,14 @@ from sqlalchemy import update
 from customer_service.database import Database
 from customer_service.schema import outbox
 from customer_service.simulator import simulate
-from tests.integration.broker import REPO_ROOT
-from tests.integration.customer_service_checks import service_counts
+from tests.integration.customer_service_checks import reconcile, service_counts
 from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
 from tests.integration.worker import Worker
 
 PUBLISH_TIMEOUT: Final = 60.0
-RECONCILE_TIMEOUT: Final = 180.0
 SKIPPED: Final = {"name": "Lost Event", "email": "lost@example.com", "country": "IS",
                   "segment": "enterprise", "status": "suspended"}  # fmt: skip
 SIGN_UP: Final = {"name": "Later", "country": "NL", "segment": "smb", "status": "active"}
-
-
-async def reconcile(
-    service: CustomerServiceProcess,
-    worker: Worker,
-    settle: float = 1.0,
-    terminate_after: float = 0.0,
-) -> tuple[int, str]:
-    """Run the command as an operator would (SIGTERM it after ``terminate_after`` s if set).
-
-    Returns its exit code and output.
-    """
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "customer_service", "reconcile",
-        "--olf-url", worker.base_url, "--wait", "90", "--settle", str(settle),
-        cwd=REPO_ROOT,
-        env={**os.environ, **service.env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    if terminate_after:
-        await asyncio.sleep(terminate_after)
-        process.send_signal(signal.SIGTERM)
-    output, _ = await asyncio.wait_for(process.communicate(), RECONCILE_TIMEOUT)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
 
 
 async def mark_sent_without_publishing(service: CustomerServiceProcess, customer_id: str) -> None:

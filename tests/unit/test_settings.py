@@ -30,6 +30,8 @@ def test_every_field_is_overridable_from_the_environment() -> None:
             "OLF_WEB_HOST": "olf-1",
             "OLF_WEB_PORT": "7000",
             "OLF_TOPIC_PARTITIONS": "4",
+            "OLF_TOPIC_REPLICATION_FACTOR": "3",
+            "OLF_TOPIC_MIN_INSYNC_REPLICAS": "2",
             "OLF_CUSTOMER_EVENTS_TOPIC": "events",
             "OLF_STANDBY_REPLICAS": "0",
             "OLF_BROKER_SESSION_TIMEOUT": "30",
@@ -47,6 +49,8 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         web_host="olf-1",
         web_port=7000,
         topic_partitions=4,
+        topic_replication_factor=3,
+        topic_min_insync_replicas=2,
         customer_events_topic="events",
         standby_replicas=0,
         broker_session_timeout=30.0,
@@ -64,6 +68,8 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         ("OLF_WEB_PORT", "70000", "OLF_WEB_PORT must be 1-65535"),
         ("OLF_TOPIC_PARTITIONS", "0", "OLF_TOPIC_PARTITIONS must be >= 1"),
         ("OLF_APP_ID", "  ", "OLF_APP_ID='  ' is not valid"),
+        ("OLF_TOPIC_REPLICATION_FACTOR", "0", "OLF_TOPIC_REPLICATION_FACTOR must be >= 1"),
+        ("OLF_TOPIC_MIN_INSYNC_REPLICAS", "0", "OLF_TOPIC_MIN_INSYNC_REPLICAS must be from 1"),
         ("OLF_STANDBY_REPLICAS", "-1", "OLF_STANDBY_REPLICAS must be >= 0"),
         ("OLF_BROKER_SESSION_TIMEOUT", "2", "OLF_BROKER_SESSION_TIMEOUT must be >= 6 seconds"),
         ("OLF_LOG_FORMAT", "xml", "OLF_LOG_FORMAT must be one of: text, json"),
@@ -80,6 +86,15 @@ def test_every_field_is_overridable_from_the_environment() -> None:
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+def test_min_insync_replicas_may_not_exceed_the_replicas() -> None:
+    with pytest.raises(SettingsError, match=r"OLF_TOPIC_MIN_INSYNC_REPLICAS must be from 1 to"):
+        Settings.from_env({"OLF_TOPIC_MIN_INSYNC_REPLICAS": "2"})
+    settings = Settings.from_env(
+        {"OLF_TOPIC_REPLICATION_FACTOR": "3", "OLF_TOPIC_MIN_INSYNC_REPLICAS": "2"}
+    )
+    assert (settings.topic_replication_factor, settings.topic_min_insync_replicas) == (3, 2)
 
 
 @pytest.mark.parametrize("bind", ["0.0.0.0", "::", "10.0.0.7", "olf-1"])
