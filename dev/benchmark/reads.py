@@ -7,9 +7,9 @@ Two ``rocksdb://`` workers (OLF's defaults) split 8 partitions holding
    32 connections) against each statistics endpoint of the first worker and
    against the bare handler, ``--read-seconds`` each. The ratios are requests/s
    over the bare handler's under the same load.
-2. While :data:`STREAM_RATE` events/s stream in: the statistics endpoints of
-   both workers in turn at :data:`READ_RATE` requests/s
-   (:mod:`dev.benchmark.steady_reader`), timed from when each was due; and
+2. While :data:`STREAM_RATE` events/s stream in: the bare handler, then the
+   statistics endpoints of both workers in turn, at :data:`READ_RATE`
+   requests/s (:mod:`dev.benchmark.steady_reader`), timed from when each was due; and
    every event's time from being produced to being counted in the first
    worker's ``/api/stats/summary`` (polled every 10 ms, as in ``latency``).
 3. The workers' throughput on :data:`BURST` events produced at once, without
@@ -87,7 +87,9 @@ def run_reads(ctx: Context) -> ReadsResult:
             urls[BARE] = bare_url
             result.idle = _wrk_all(ctx, urls, "idle")
             sent += _while_streaming(ctx, topic, updates, lambda: _wrk_streaming(ctx, urls, result))
-            sent += _steady_reads_and_visibility(ctx, topic, updates, workers, len(sent), result)
+            sent += _steady_reads_and_visibility(
+                ctx, topic, updates, workers, bare_url, len(sent), result
+            )
             sent += _throughput(ctx, topic, updates, workers, len(sent), result)
             model = reference_model(sent)
             result.problems = check_final(first, model)
@@ -165,11 +167,16 @@ def _while_streaming(
     return sent
 
 
+def _keep(result: ReadsResult, baseline: Load) -> None:
+    result.steady_bare = baseline
+
+
 def _steady_reads_and_visibility(
     ctx: Context,
     topic: str,
     updates: Iterator[Sent],
     workers: list[OlfWorker],
+    bare_url: str,
     already: int,
     result: ReadsResult,
 ) -> list[Sent]:
@@ -182,6 +189,15 @@ def _steady_reads_and_visibility(
         f"reads: {READ_RATE:,.0f} requests/s to both workers' statistics while"
         f" {STREAM_RATE:,.0f} events/s stream in, {seconds:.0f} s"
     )
+    # The bare handler first, under the same stream: what this machine allows.
+    baseline = steady_reads([bare_url], READ_RATE, seconds, ctx.log_dir / "steady-bare.json")
+    sent = _while_streaming(
+        ctx, topic, updates, lambda: _keep(result, baseline.result(timeout=seconds + 60.0))
+    )
+    first.wait_until(
+        first.summary, lambda s: processed(s) >= already + len(sent), 120.0, "caught up"
+    )
+    already += len(sent)
     urls = [worker.url(path) for path in ENDPOINTS.values() for worker in workers]
     reads = steady_reads(urls, READ_RATE, seconds, ctx.log_dir / "steady-reads.json")
     producer = SteadyProducer(ctx.bootstrap, topic, updates, STREAM_RATE, limit=count)
@@ -190,7 +206,7 @@ def _steady_reads_and_visibility(
         deadline = time.monotonic() + seconds + ctx.timeout(count)
         samples = poll_processed(first, already + count, deadline)
     finally:
-        sent = producer.stop()
+        sent += producer.stop()
         steady = reads.result(timeout=seconds + 60.0)
     result.steady = steady
     counted = [(moment, seen - already) for moment, seen in samples]
@@ -205,6 +221,9 @@ def _steady_reads_and_visibility(
     if measured:
         result.visible_p50_ms = percentile(measured, 0.50) * 1000
         result.visible_p99_ms = percentile(measured, 0.99) * 1000
+    bare = result.steady_bare
+    if bare is not None:
+        say(f"  steady reads, bare handler: p50 {bare.p50_ms:.1f} ms, p99 {bare.p99_ms:.1f} ms")
     say(
         f"  steady reads: {steady.requests_per_second:,.0f} req/s, p50 {steady.p50_ms:.1f} ms,"
         f" p99 {steady.p99_ms:.1f} ms, {steady.errors} errors; produced → visible p50"

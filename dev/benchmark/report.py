@@ -188,7 +188,13 @@ def _reads(results: Results) -> list[str]:
             f"- The four statistics endpoints of both workers in turn at {READ_RATE:,.0f}"
             f" requests/s while {STREAM_RATE:,.0f} events/s stream in (timed from when each"
             f" request was due): {steady.requests_per_second:,.0f} req/s, p50"
-            f" {steady.p50_ms:.1f} ms, p99 **{steady.p99_ms:.1f} ms**, {steady.errors} errors.",
+            f" {steady.p50_ms:.1f} ms, p99 **{steady.p99_ms:.1f} ms**, {steady.errors} errors."
+            + (
+                ""
+                if reads.steady_bare is None
+                else f" The bare handler at that rate, under the same stream: p50"
+                f" {reads.steady_bare.p50_ms:.1f} ms, p99 {reads.steady_bare.p99_ms:.1f} ms."
+            ),
             f"- Meanwhile, produced → visible in the first worker's summary: p50"
             f" {reads.visible_p50_ms or 0:,.0f} ms, p99 **{reads.visible_p99_ms or 0:,.0f} ms**.",
         ]

@@ -140,8 +140,10 @@ class ReadsResult:
     #: By endpoint label (``bare`` included): as fast as wrk goes, idle / while events stream in.
     idle: dict[str, Load] = field(default_factory=dict)
     streaming: dict[str, Load] = field(default_factory=dict)
-    #: The statistics endpoints in turn at a fixed rate, while events stream in.
+    #: The statistics endpoints in turn at a fixed rate, while events stream in,
+    #: and the bare handler at that rate under the same stream.
     steady: Load | None = None
+    steady_bare: Load | None = None
     #: Produced → visible in ``/api/stats/summary`` during the steady reads.
     visible_p50_ms: float | None = None
     visible_p99_ms: float | None = None
