@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile help
+.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile republish help
 
 run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
 	@bash dev/run.sh
@@ -46,6 +46,9 @@ simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic
 
 reconcile: $(STAMP)  ## Compare the Customer service's database with OLF's counts; exit 1 on drift.
 	$(BIN)/python -m customer_service reconcile $(ARGS)
+
+republish: $(STAMP)  ## Write a snapshot of every customer to the outbox, so OLF rebuilds its counts.
+	$(BIN)/python -m customer_service republish $(ARGS)
 
 install: $(STAMP) $(CHROMIUM)  ## The virtualenv with OLF and its dev tools, and Chromium.
 

@@ -8,6 +8,11 @@ Semantics (docs/event-contract.md documents the same):
   since every event carries the full state. Applied events are counted in
   event-time windows by type (signups, updates, deletions).
 * Otherwise it is a *duplicate* (a retry or replay) and changes no count.
+* A ``customer.snapshot`` restates a customer's current state (republished
+  by its owner so that a new deployment can rebuild counts whose events the
+  topic no longer holds). It is applied by the same version rule and moves
+  the counts like any change, but nothing happened at its time: it is
+  counted in no window and does not move the partition's newest event time.
 * A message that breaks the contract is *rejected*: it goes to the
   dead-letter topic with its reason, is counted, and the agent goes on.
 * A message at or below the partition's last processed offset was processed
@@ -32,7 +37,7 @@ import faust
 from faust.types import AgentT, StreamT
 
 from agents.dead_letters import DeadLetters
-from models.customer_event import CustomerEvent, InvalidEvent, parse_customer_event
+from models.customer_event import SNAPSHOT, CustomerEvent, InvalidEvent, parse_customer_event
 from models.customer_state import CustomerState
 from models.event_window import HOUR, METRIC_OF_TYPE, METRICS, retention_cutoff, window_start
 from models.message_batch import InputMessage, MessageBatch
@@ -136,17 +141,27 @@ async def apply_batch(
 
 
 def apply_event(draft: Draft, offset: int, event: CustomerEvent) -> Outcome:
-    """Apply one valid event, at input ``offset``, to ``draft``."""
+    """Apply one valid event, at input ``offset``, to ``draft``.
+
+    Duplicates: version <= stored. A snapshot moves counts, never windows.
+    """
     stored = draft.customer(event.customer_id)
     if stored is not None and event.version <= stored.version:
         draft.stats.count_duplicate(offset)
         return Outcome.DUPLICATE
 
+    before = stored.profile if stored is not None else None
+    draft.put_customer(event.customer_id, CustomerState(event.version, event.profile))
+    if event.type == SNAPSHOT:
+        # Still "applied" in the event counters: those say what became of each
+        # message (applied + duplicates + rejected = messages processed); the
+        # time series say what happened to customers, and a snapshot is no change.
+        draft.stats.count_applied(offset, None, before, event.profile)
+        return Outcome.APPLIED
+
     event_time = event.occurred_at.timestamp()
     old_newest = draft.stats.newest_event_time
-    before = stored.profile if stored is not None else None
     draft.stats.count_applied(offset, event_time, before, event.profile)
-    draft.put_customer(event.customer_id, CustomerState(event.version, event.profile))
     newest = draft.stats.newest_event_time or event_time
     if old_newest is not None and window_start(newest, HOUR) > window_start(old_newest, HOUR):
         prune_windows(draft, old_newest, newest)  # the cut-off moves by whole hours only

@@ -1,8 +1,9 @@
-"""``python -m customer_service serve|migrate|simulate|reconcile``.
+"""``python -m customer_service serve|migrate|simulate|reconcile|republish``.
 
-Exit codes: 0 success; 1 ``reconcile`` found drift; 2 the command could not
-do its work (bad settings, no database, OLF unreachable, no quiet moment,
-interrupted by Ctrl-C or SIGTERM).
+Exit codes: 0 success; 1 ``reconcile`` found drift (with ``--repair``: drift
+that republishing did not repair); 2 the command could not do its work (bad
+settings, no database, OLF unreachable, no quiet moment, interrupted by
+Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Coroutine
 from typing import Any, Final, TypeVar
 
 from customer_service.customer_store import CustomerStore
 from customer_service.database import Database
 from customer_service.migrations import LATEST_VERSION, current_version, migrate
-from customer_service.reconciliation import NotReconcilable, drift_table, reconcile
+from customer_service.reconciliation import (
+    NotReconcilable,
+    drift_table,
+    drifting_buckets,
+    reconcile,
+)
+from customer_service.republish import DEFAULT_BATCH_SIZE, Buckets, republish
 from customer_service.service import serve
 from customer_service.settings import Settings, SettingsError, env_var_name
 from customer_service.simulator import simulate
@@ -28,6 +36,8 @@ from customer_service.simulator import simulate
 EXIT_OK: Final = 0
 EXIT_DRIFT: Final = 1
 EXIT_FAILED: Final = 2
+#: Seconds between two progress lines of a republish.
+PROGRESS_INTERVAL: Final = 2.0
 
 T = TypeVar("T")
 
@@ -52,10 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if command == "simulate":
         return _simulate(args, settings)
+    if args.batch_size < 1:
+        print(f"{command}: --batch-size must be >= 1", file=sys.stderr)
+        return EXIT_FAILED
+    work = _republish(args, settings) if command == "republish" else _reconcile(args, settings)
     try:
-        return _run(_reconcile(args, settings))
+        return _run(work)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        print("reconcile: interrupted before it could compare", file=sys.stderr)
+        done = "before it could compare" if command == "reconcile" else "(rerun it: it is harmless)"
+        print(f"{command}: interrupted {done}", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -94,6 +109,24 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_parser.add_argument(
         "--settle", type=float, default=2.0, help="seconds both sides must stay unchanged"
     )
+    reconcile_parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="on drift, republish the live customers of drifting buckets and every deleted"
+        " one, then compare again (--wait then also bounds the wait for the relay and OLF)",
+    )
+
+    republish_parser = commands.add_parser(
+        "republish",
+        help="write a snapshot of every customer to the outbox, so OLF can rebuild its counts",
+    )
+    for with_batches in (reconcile_parser, republish_parser):
+        with_batches.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help="customers per outbox transaction",
+        )
     return parser
 
 
@@ -126,25 +159,82 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 async def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings.database_url)
     try:
-        version = await current_version(database)
-        if version != LATEST_VERSION:
-            print(
-                f"reconcile: the database is at schema version {version}, "
-                f"not {LATEST_VERSION}: is {env_var_name('database_url')} right?",
-                file=sys.stderr,
-            )
+        if not await _schema_is_current(database, "reconcile"):
             return EXIT_FAILED
-        drift = await reconcile(CustomerStore(database), args.olf_url, args.wait, args.settle)
+        store = CustomerStore(database)
+        drift = await reconcile(store, args.olf_url, args.wait, args.settle)
+        if drift and args.repair:
+            print(f"reconcile: DRIFT in {len(drift)} counts\n{drift_table(drift)}")
+            await _write_snapshots(database, drifting_buckets(drift), args.batch_size)
+            drift = await reconcile(store, args.olf_url, args.wait, args.settle)
+            if drift:
+                print(
+                    "reconcile: republishing did not repair it: OLF most likely holds current"
+                    " versions with other states, which snapshots cannot replace; start OLF"
+                    " with a new app id and republish",
+                    file=sys.stderr,
+                )
     except NotReconcilable as exc:
         print(f"reconcile: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         await database.close()
     if not drift:
-        print("reconcile: no drift: OLF's counts equal the service's database")
+        repaired = " (repaired)" if args.repair else ""
+        print(f"reconcile: no drift{repaired}: OLF's counts equal the service's database")
         return EXIT_OK
     print(f"reconcile: DRIFT in {len(drift)} counts\n{drift_table(drift)}")
     return EXIT_DRIFT
+
+
+async def _republish(args: argparse.Namespace, settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        if not await _schema_is_current(database, "republish"):
+            return EXIT_FAILED
+        await _write_snapshots(database, None, args.batch_size)
+    finally:
+        await database.close()
+    return EXIT_OK
+
+
+async def _write_snapshots(database: Database, buckets: Buckets | None, batch_size: int) -> None:
+    """Republish, with a progress line every :data:`PROGRESS_INTERVAL` seconds and at the end."""
+    which = "every customer" if buckets is None else "drifting buckets' customers and deleted ones"
+    print(f"republish: writing snapshots of {which} to the outbox", flush=True)
+    started = last = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if done < total and now - last < PROGRESS_INTERVAL:
+            return
+        last = now
+        rate = done / max(now - started, 1e-3)
+        print(
+            f"republish: {done}/{total} customers ({done * 100 // total}%, {rate:.0f}/s)",
+            flush=True,
+        )
+
+    written = await republish(database, buckets, batch_size, progress)
+    print(
+        f"republish: {written} snapshot events in the outbox; the Customer service's relay"
+        " publishes them",
+        flush=True,
+    )
+
+
+async def _schema_is_current(database: Database, command: str) -> bool:
+    """Whether the database has this code's schema; says what to check when not."""
+    version = await current_version(database)
+    if version != LATEST_VERSION:
+        print(
+            f"{command}: the database is at schema version {version}, "
+            f"not {LATEST_VERSION}: is {env_var_name('database_url')} right?",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:

@@ -3,6 +3,10 @@
 An event is built inside the transaction that changes the customer and stored
 as the exact bytes the relay later publishes, so a re-publish after a crash
 sends an identical message (same ``event_id``), which OLF counts as a duplicate.
+
+A snapshot (:func:`build_snapshot`) announces no change: it restates a
+customer's current version and state, so that a consumer that never saw (or
+lost) the events behind it can rebuild its counts (``customer_service.republish``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from infrastructure.timestamps import rfc3339
 CREATED: Final = "customer.created"
 UPDATED: Final = "customer.updated"
 DELETED: Final = "customer.deleted"
+SNAPSHOT: Final = "customer.snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +53,45 @@ def build_event(
     ones: they become the event's ``version`` and ``occurred_at``. A deleted
     event carries no customer state; ``changed`` belongs to updates only.
     """
+    extra: dict[str, Any] = {}
+    if event_type != DELETED:
+        extra["customer"] = customer.attributes()
+    if event_type == UPDATED and changed is not None:
+        extra["changed"] = changed
+    return _event(customer, event_type, customer.updated_at, extra)
+
+
+def build_snapshot(customer: Customer, taken_at: datetime) -> CustomerEvent:
+    """The snapshot of ``customer`` as read at ``taken_at``: its version and state.
+
+    A deleted customer's snapshot says ``"deleted": true`` and carries no
+    state. ``occurred_at`` is ``taken_at``: when the snapshot was taken, not
+    when the customer last changed, since a snapshot is no change (OLF counts
+    it in no time series).
+    """
+    extra: dict[str, Any] = {"deleted": customer.deleted}
+    if not customer.deleted:
+        extra["customer"] = customer.attributes()
+    return _event(customer, SNAPSHOT, taken_at, extra)
+
+
+def _event(
+    customer: Customer, event_type: str, occurred_at: datetime, extra: dict[str, Any]
+) -> CustomerEvent:
     event_id = str(uuid.uuid4())
     document: dict[str, Any] = {
         "event_id": event_id,
         "type": event_type,
         "customer_id": customer.customer_id,
         "version": customer.version,
-        "occurred_at": rfc3339(customer.updated_at),
+        "occurred_at": rfc3339(occurred_at),
+        **extra,
     }
-    if event_type != DELETED:
-        document["customer"] = customer.attributes()
-    if event_type == UPDATED and changed is not None:
-        document["changed"] = changed
     return CustomerEvent(
         event_id=event_id,
         type=event_type,
         customer_id=customer.customer_id,
         version=customer.version,
-        occurred_at=customer.updated_at,
+        occurred_at=occurred_at,
         value=orjson.dumps(document),
     )

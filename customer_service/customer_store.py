@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from customer_service.customer import FIELDS, Customer
 from customer_service.customer_event import CREATED, DELETED, UPDATED, build_event
 from customer_service.database import Database
+from customer_service.outbox import outbox_row
 from customer_service.pagination import encode_cursor
 from customer_service.schema import customers, outbox
 
@@ -199,16 +200,7 @@ async def _append_event(
     changed: list[str] | None = None,
 ) -> None:
     event = build_event(customer, event_type, changed)
-    await connection.execute(
-        insert(outbox).values(
-            event_id=event.event_id,
-            customer_id=event.customer_id,
-            version=event.version,
-            type=event.type,
-            payload=event.value,
-            created_at=event.occurred_at,
-        )
-    )
+    await connection.execute(insert(outbox).values(**outbox_row(event)))
 
 
 def _row_values(customer: Customer) -> dict[str, object]:

@@ -1,9 +1,10 @@
 """The outbox table as the relay sees it: what to publish next, and what was acknowledged.
 
 Rows are written by ``customer_service.customer_store`` in the transaction of
-the change itself. A row is pending until :func:`mark_sent` records the
-broker's acknowledgement; sent rows stay as a record of what was published
-where (partition and offset) until :func:`prune_sent` deletes them.
+the change itself, and by ``customer_service.republish`` (snapshots). A row
+is pending until :func:`mark_sent` records the broker's acknowledgement; sent
+rows stay as a record of what was published where (partition and offset)
+until :func:`prune_sent` deletes them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
 
+from customer_service.customer_event import CustomerEvent
 from customer_service.database import Database
 from customer_service.schema import outbox
 
@@ -48,6 +50,18 @@ class OutboxStatus:
     pending: int
     oldest_pending_at: datetime | None
     events: int
+
+
+def outbox_row(event: CustomerEvent) -> dict[str, object]:
+    """The pending outbox row that publishes ``event``."""
+    return {
+        "event_id": event.event_id,
+        "customer_id": event.customer_id,
+        "version": event.version,
+        "type": event.type,
+        "payload": event.value,
+        "created_at": event.occurred_at,
+    }
 
 
 async def next_batch(database: Database, limit: int) -> list[OutboxEntry]:

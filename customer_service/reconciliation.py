@@ -93,6 +93,25 @@ def compare(service: CustomerCounts, olf: OlfCounts) -> list[Drift]:
     return drift
 
 
+def drifting_buckets(drift: list[Drift]) -> dict[str, set[str]] | None:
+    """The values of each dimension whose counts drift: whose live customers to republish.
+
+    Counts cannot say which customers OLF has wrong. A live customer OLF
+    lacks, or counts with another value of some dimension, makes the
+    database's count of its own value differ from OLF's there: that bucket
+    drifts (unless another error cancels it out, which no comparison of
+    counts can see). A deleted customer OLF still counts leaves no trace in
+    the database's buckets: ``republish`` takes every deleted one along.
+    None (every customer) when only the total drifts, which counts that add
+    up never do, but costs nothing to cover.
+    """
+    buckets: dict[str, set[str]] = {}
+    for item in drift:
+        if item.dimension != TOTAL:
+            buckets.setdefault(item.dimension, set()).add(item.value)
+    return buckets or None
+
+
 def drift_table(drift: list[Drift]) -> str:
     """The drift as a table; ``difference`` is OLF minus the service."""
     rows: list[list[object]] = [

@@ -18,10 +18,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    UniqueConstraint,
     false,
 )
 
+from customer_service.customer_event import SNAPSHOT
 from customer_service.database import UtcDateTime
 
 metadata = MetaData()
@@ -67,7 +67,15 @@ outbox = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Column("kafka_partition", Integer, nullable=True),
     Column("kafka_offset", BigInteger, nullable=True),
-    UniqueConstraint("customer_id", "version", name="uq_outbox_customer_version"),
+    # One change event per version; snapshots restate a version, as often as republished.
+    Index(
+        "uq_outbox_change_version",
+        "customer_id",
+        "version",
+        unique=True,
+        sqlite_where=Column("type") != SNAPSHOT,
+        postgresql_where=Column("type") != SNAPSHOT,
+    ),
     Index(
         "ix_outbox_pending",
         "customer_id",

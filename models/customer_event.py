@@ -4,6 +4,10 @@ Any service may publish these events without knowing Faust. Parsing is strict
 about what OLF aggregates and ignores unknown fields (forward compatibility).
 Only the attributes OLF counts by (country, segment, status) leave this module:
 names and e-mail addresses are validated for shape and then dropped.
+
+``customer.snapshot`` restates a customer's current state (``"deleted": true``
+and no ``customer`` for a deleted one) rather than announcing a change; the
+agent counts it in no time series (docs/event-contract.md).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import pycountry
 CREATED: Final = "customer.created"
 UPDATED: Final = "customer.updated"
 DELETED: Final = "customer.deleted"
-EVENT_TYPES: Final = (CREATED, UPDATED, DELETED)
+SNAPSHOT: Final = "customer.snapshot"
+EVENT_TYPES: Final = (CREATED, UPDATED, DELETED, SNAPSHOT)
 SEGMENTS: Final = ("consumer", "smb", "enterprise")
 STATUSES: Final = ("active", "inactive", "suspended")
 COUNTRY_CODES: Final = frozenset(country.alpha_2 for country in pycountry.countries)
@@ -46,7 +51,10 @@ class CustomerProfile:
 
 @dataclass(frozen=True, slots=True)
 class CustomerEvent:
-    """One validated change of one customer. ``profile`` is None for deletes."""
+    """One validated change, or snapshot, of one customer.
+
+    ``profile`` is None for deletes and for snapshots of a deleted customer.
+    """
 
     event_id: str
     type: str
@@ -85,7 +93,8 @@ def parse_customer_event(key: bytes | None, value: bytes | None) -> CustomerEven
     if version < 1:
         raise InvalidEvent("version must be >= 1")
     occurred_at = _parse_time(document.get("occurred_at"))
-    profile = _parse_profile(event_type, document.get("customer"))
+    deleted = _parse_deleted(event_type, document.get("deleted"))
+    profile = _parse_profile(event_type, deleted, document.get("customer"))
     _check_changed(event_type, document.get("changed"))
     return CustomerEvent(event_id, event_type, customer_id, version, occurred_at, profile)
 
@@ -120,10 +129,23 @@ def _parse_time(raw: object) -> datetime:
     return moment
 
 
-def _parse_profile(event_type: str, raw: object) -> CustomerProfile | None:
-    if event_type == DELETED:
+def _parse_deleted(event_type: str, raw: object) -> bool:
+    """``deleted`` of a snapshot; required there (a missing ``customer`` must
+    never silently mean a deletion), and not allowed on a change event."""
+    if event_type != SNAPSHOT:
         if raw is not None:
-            raise InvalidEvent("customer must be absent or null for customer.deleted")
+            raise InvalidEvent("deleted is only allowed on customer.snapshot")
+        return event_type == DELETED
+    if not isinstance(raw, bool):
+        raise InvalidEvent("deleted must be true or false on customer.snapshot")
+    return raw
+
+
+def _parse_profile(event_type: str, deleted: bool, raw: object) -> CustomerProfile | None:
+    if deleted:
+        if raw is not None:
+            what = "a deleted customer.snapshot" if event_type == SNAPSHOT else event_type
+            raise InvalidEvent(f"customer must be absent or null for {what}")
         return None
     if raw is None:
         raise InvalidEvent(f"customer is missing (required for {event_type})")

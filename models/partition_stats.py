@@ -33,7 +33,7 @@ class PartitionStats:
 
     ``offset`` is the input offset of the last message processed (applied,
     duplicate or rejected); ``newest_event_time`` the largest ``occurred_at``
-    (epoch seconds) of an applied event.
+    (epoch seconds) of an applied change event (snapshots do not count).
 
     The agent changes a :meth:`copy` while it processes a batch and then
     publishes it; a published object is never changed again, so a reader
@@ -75,14 +75,17 @@ class PartitionStats:
     def count_applied(
         self,
         offset: int,
-        event_time: float,
+        event_time: float | None,
         before: CustomerProfile | None,
         after: CustomerProfile | None,
     ) -> None:
         """Count the event at ``offset`` that moved a customer from ``before`` to ``after``.
 
         None stands for "not an existing customer" (unknown or deleted).
-        Buckets that drop to zero disappear.
+        Buckets that drop to zero disappear. ``event_time`` is None for a
+        snapshot, whose time says when it was taken, not when anything
+        happened, so it must not move ``newest_event_time`` (and with it the
+        time series' retention).
         """
         if before is not None:
             self.total -= 1
@@ -96,6 +99,8 @@ class PartitionStats:
             _add(self.by_status, after.status, 1)
         self.offset = offset
         self.applied += 1
+        if event_time is None:
+            return
         if self.newest_event_time is None or event_time > self.newest_event_time:
             self.newest_event_time = event_time
 

@@ -33,8 +33,12 @@ def event_document(
     segment: str = "smb",
     status: str = "active",
     occurred_at: datetime = DEFAULT_TIME,
+    deleted: bool = False,
 ) -> dict[str, Any]:
-    """One contract-conforming event as a JSON-ready dict."""
+    """One contract-conforming event as a JSON-ready dict.
+
+    ``deleted`` makes a ``customer.snapshot`` one of a deleted customer.
+    """
     document: dict[str, Any] = {
         "event_id": str(uuid.uuid4()),
         "type": event_type,
@@ -42,7 +46,9 @@ def event_document(
         "version": version,
         "occurred_at": occurred_at.isoformat().replace("+00:00", "Z"),
     }
-    if event_type != "customer.deleted":
+    if event_type == "customer.snapshot":
+        document["deleted"] = deleted
+    if event_type != "customer.deleted" and not deleted:
         document["customer"] = customer_document(country, segment, status)
     return document
 

@@ -20,7 +20,8 @@ BASE_TIME = datetime(2026, 11, 1, tzinfo=UTC)
 COUNTRIES = ("NL", "DE", "BE")
 SEGMENTS = ("consumer", "smb", "enterprise")
 STATUSES = ("active", "inactive", "suspended")
-TYPES = ("customer.created", "customer.updated", "customer.deleted")
+TYPES = ("customer.created", "customer.updated", "customer.deleted", "customer.snapshot")
+SNAPSHOT = "customer.snapshot"
 
 
 def partition_of(key: bytes, partitions: int) -> int:
@@ -37,6 +38,8 @@ def document(facts: Facts, event_id: str = "e") -> dict[str, Any]:
         "version": facts.version,
         "occurred_at": datetime.fromtimestamp(facts.occurred_at, tz=UTC).isoformat(),
     }
+    if facts.type == SNAPSHOT:
+        body["deleted"] = facts.profile is None
     if facts.profile is not None:
         country, segment, status = facts.profile
         body["customer"] = {
@@ -53,7 +56,9 @@ def document(facts: Facts, event_id: str = "e") -> dict[str, Any]:
 def facts(draw: st.DrawFn, customer_ids: int = 6, max_version: int = 6, days: int = 40) -> Facts:
     event_type = draw(st.sampled_from(TYPES))
     profile = None
-    if event_type != "customer.deleted":
+    # A snapshot of a deleted customer has no profile, like a delete.
+    deleted_snapshot = event_type == SNAPSHOT and draw(st.booleans())
+    if event_type != "customer.deleted" and not deleted_snapshot:
         profile = (
             draw(st.sampled_from(COUNTRIES)),
             draw(st.sampled_from(SEGMENTS)),
@@ -107,6 +112,11 @@ CORRUPTIONS: dict[str, Corruption] = {
     "version below 1": lambda e: _with(e, version=0),
     "unknown type": lambda e: _with(e, type="customer.merged"),
     "bad time": lambda e: _with(e, occurred_at="yesterday"),
+    "snapshot without deleted": lambda e: _with(e, type=SNAPSHOT, deleted=_DROP),
+    "deleted snapshot with customer": lambda e: _with(
+        e, type=SNAPSHOT, deleted=True, customer=document(e).get("customer") or {"name": "A"}
+    ),
+    "deleted on a change": lambda e: _with(e, deleted=False, type="customer.created"),
     "unknown country": lambda e: _with(
         e, customer={**document(e).get("customer", {}), "country": "XX"}, type="customer.created"
     ),
@@ -125,8 +135,9 @@ def malformed_message(draw: st.DrawFn, partitions: int) -> Sent:
 
 @st.composite
 def message_streams(draw: st.DrawFn, partitions: int, max_size: int = 60) -> list[Sent]:
-    """Streams of valid events (duplicates, gaps, deletes, re-creates), bad ones, and
-    exact replays of earlier messages, as a producer retry or a re-publish makes."""
+    """Streams of valid events (duplicates, gaps, deletes, re-creates, snapshots of
+    live and deleted customers at any version), bad ones, and exact replays of
+    earlier messages, as a producer retry or a re-publish makes."""
     valid = facts().map(lambda event: valid_message(event, partitions))
     stream = draw(
         st.lists(st.one_of(valid, valid, valid, malformed_message(partitions)), max_size=max_size)

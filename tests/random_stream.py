@@ -2,12 +2,15 @@
 
 Unlike the hypothesis strategies, these look like a real system's traffic:
 versions mostly in order per customer, plus producer retries, replays of old
-versions, gaps, deletes and re-creates, and a sprinkle of malformed messages.
+versions, gaps, deletes and re-creates, a sprinkle of malformed messages, and
+snapshots of a customer's current state, as a republish writes them (applied
+where the customer's latest event was malformed, duplicates otherwise).
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from tests.messages import (
@@ -17,31 +20,45 @@ from tests.messages import (
     STATUSES,
     valid_message,
 )
-from tests.reference_model import Facts, Sent
+from tests.reference_model import SNAPSHOT, Facts, Sent
 
 START = datetime(2026, 11, 24, tzinfo=UTC).timestamp()
 
 
 def random_stream(
-    seed: int, count: int, customers: int, partitions: int, malformed: float = 0.02
+    seed: int,
+    count: int,
+    customers: int,
+    partitions: int,
+    malformed: float = 0.02,
+    snapshots: float = 0.02,
 ) -> list[Sent]:
     """``count`` messages about ``customers`` customers over about three days."""
     rng = random.Random(seed)
     versions: dict[str, int] = {}
     alive: set[str] = set()
+    #: The owner's current state of each customer: what a snapshot restates.
+    current: dict[str, Facts] = {}
     sent: list[Sent] = []
     for index in range(count):
         moment = START + index * (3 * 86400 / count) + rng.uniform(-600, 600)
         roll = rng.random()
         if roll < malformed:
             facts = _next_facts(rng, versions, alive, customers, moment)
+            current[facts.customer_id] = facts  # a change whose event was lost
             corrupt = CORRUPTIONS[rng.choice(sorted(CORRUPTIONS))]
             key, value = corrupt(facts)
             sent.append(Sent(0, key, value, None))  # partition: set by the producer
         elif roll < malformed + 0.05 and sent:
             sent.append(rng.choice(sent))  # a retry or re-publish of an earlier message
+        elif roll < malformed + 0.05 + snapshots and current:
+            restated = current[rng.choice(sorted(current))]
+            sent.append(
+                valid_message(replace(restated, type=SNAPSHOT, occurred_at=moment), partitions)
+            )
         else:
             facts = _next_facts(rng, versions, alive, customers, moment)
+            current[facts.customer_id] = facts
             sent.append(valid_message(facts, partitions))
     return sent
 

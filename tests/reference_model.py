@@ -3,6 +3,8 @@
 It does not parse or validate: the test that builds a message says whether it
 is valid and what it means (see :mod:`tests.messages`). It keeps everything
 (no retention) and applies the retention rule only when asked for a series.
+A ``customer.snapshot`` sets the state like any applied event but is no
+event in time: no series point, and no say in the newest event time.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ METRIC = {
     "customer.updated": "updates",
     "customer.deleted": "deletions",
 }
+SNAPSHOT = "customer.snapshot"
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What a valid event says. ``profile`` is (country, segment, status), None for deletes."""
+    """What a valid event says.
+
+    ``profile`` is (country, segment, status); None for deletes and for
+    snapshots of deleted customers.
+    """
 
     customer_id: str
     type: str
@@ -78,6 +85,8 @@ class ReferenceModel:
             self.profiles.pop(facts.customer_id, None)
         else:
             self.profiles[facts.customer_id] = facts.profile
+        if facts.type == SNAPSHOT:
+            return
         self.events[(METRIC[facts.type], int(facts.occurred_at))] += 1
         self.newest = (
             facts.occurred_at if self.newest is None else max(self.newest, facts.occurred_at)

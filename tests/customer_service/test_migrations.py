@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, inspect
+import pytest
+from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy.exc import IntegrityError
 
+from customer_service.customer_event import CREATED, SNAPSHOT, UPDATED
 from customer_service.database import Database
-from customer_service.migrations import LATEST_VERSION, current_version, migrate
-from customer_service.schema import metadata
+from customer_service.migrations import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    current_version,
+    migrate,
+    schema_migrations,
+)
+from customer_service.schema import customers, metadata, outbox
 
 
 async def test_a_new_database_gets_every_migration_once(database_url: str) -> None:
@@ -80,3 +90,45 @@ async def test_the_migrated_schema_is_the_one_the_code_declares(
 
     assert from_migrations == from_schema
     assert from_migrations["outbox"]["indexes"], "the comparison should see the indexes"
+
+
+async def test_migration_2_keeps_the_outbox_and_lets_only_snapshots_restate_a_version(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    moment = datetime(2026, 11, 26, tzinfo=UTC)
+    customer = {
+        "customer_id": "cust-1", "name": "Ada", "email": "ada@example.com", "country": "NL",
+        "segment": "smb", "status": "active", "version": 1, "deleted": False,
+        "created_at": moment, "updated_at": moment,
+    }  # fmt: skip
+
+    def event(event_id: str, event_type: str) -> dict[str, Any]:
+        return {
+            "event_id": event_id, "customer_id": "cust-1", "version": 1, "type": event_type,
+            "payload": b"{}", "created_at": moment,
+        }  # fmt: skip
+
+    try:
+        async with database.write() as connection:  # a database of migration 1's time
+            await connection.run_sync(schema_migrations.metadata.create_all)
+            await connection.run_sync(MIGRATIONS[0].apply)
+            await connection.execute(
+                insert(schema_migrations).values(version=1, name="first", applied_at=moment)
+            )
+            await connection.execute(insert(customers).values(**customer))
+            await connection.execute(insert(outbox).values(id=7, **event("e1", CREATED)))
+
+        assert await migrate(database) == [2]
+
+        async with database.write() as connection:
+            for event_id in ("s1", "s2"):
+                await connection.execute(insert(outbox).values(**event(event_id, SNAPSHOT)))
+        async with database.read() as connection:
+            rows = (await connection.execute(select(outbox).order_by(outbox.c.id))).all()
+        assert [(row.id, row.event_id) for row in rows] == [(7, "e1"), (8, "s1"), (9, "s2")]
+        with pytest.raises(IntegrityError):
+            async with database.write() as connection:
+                await connection.execute(insert(outbox).values(**event("e2", UPDATED)))
+    finally:
+        await database.close()

@@ -137,14 +137,16 @@ async def reconcile(
     worker: Worker,
     settle: float = 1.0,
     terminate_after: float = 0.0,
+    *options: str,
 ) -> tuple[int, str]:
     """Run the command as an operator would (SIGTERM it after ``terminate_after`` s if set).
 
-    Returns its exit code and output.
+    ``options`` are more command-line options (``--repair``). Returns its exit
+    code and output.
     """
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "customer_service", "reconcile",
-        "--olf-url", worker.base_url, "--wait", "90", "--settle", str(settle),
+        "--olf-url", worker.base_url, "--wait", "90", "--settle", str(settle), *options,
         cwd=REPO_ROOT,
         env={**os.environ, **service.env},
         stdout=asyncio.subprocess.PIPE,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from app.factory import Olf
 from models.partition_stats import PartitionStats
 from tables.rows import encode_checkpoint
 from tests.conftest import UNIT_PARTITIONS
-from tests.events import message
+from tests.events import DEFAULT_TIME, message
 from tests.messages import partition_of
 from tests.olf_driver import RecordingDeadLetters, local_view, message_at, put, put_batch
 
@@ -137,3 +138,66 @@ async def test_a_batch_sees_its_own_earlier_events(olf: Olf) -> None:
 def test_unit_partition_helper_matches_the_test_ids() -> None:
     # Other unit tests rely on these ids landing in one partition.
     assert len({partition_of(cid.encode(), UNIT_PARTITIONS) for cid in ("a", "c", "x")}) == 1
+
+
+def snapshot(customer_id: str, version: int, **attributes: Any) -> tuple[bytes, bytes]:
+    """A ``customer.snapshot``; ``deleted=True`` for one of a deleted customer."""
+    return message(customer_id, version, "customer.snapshot", **attributes)
+
+
+async def test_a_newer_snapshot_sets_the_state_and_moves_the_counts_but_no_series(
+    olf: Olf,
+) -> None:
+    outcomes = await put_all(
+        olf,
+        [
+            message("c1", 1, country="NL"),
+            snapshot("c1", 3, country="DE"),  # v2 was lost: the snapshot repairs it
+            snapshot("c2", 2, country="BE"),  # its events are gone from the topic
+            snapshot("a", 4, deleted=True),  # deleted before anything still on the topic
+        ],
+    )
+    assert outcomes == ["applied"] * 4
+    assert stats(olf).by_country == {"DE": 1, "BE": 1}
+    assert (stats(olf).total, stats(olf).applied) == (2, 4)
+    tombstone = olf.statistics.customer("a")
+    assert tombstone is not None
+    assert (tombstone.version, tombstone.profile) == (4, None)
+
+    view = local_view(olf, UNIT_PARTITIONS)
+    assert view.points("signups", "1h") == [{"start": "2026-11-26T10:00:00Z", "count": 1}]
+    assert view.points("updates", "1h") == view.points("deletions", "1h") == []
+
+
+async def test_a_snapshot_not_newer_is_a_duplicate_and_older_events_stay_duplicates(
+    olf: Olf,
+) -> None:
+    outcomes = await put_all(
+        olf,
+        [
+            message("c1", 2, "customer.updated", country="NL"),
+            snapshot("c1", 2, country="DE"),
+            snapshot("c1", 1, country="DE"),
+            snapshot("c2", 3, deleted=True),
+            message("c2", 2, "customer.updated", country="FR"),  # older than the snapshot
+            snapshot("c2", 4, country="FR"),  # a deleted customer's snapshot brings it back
+        ],
+    )
+    assert outcomes == ["applied", "duplicate", "duplicate", "applied", "duplicate", "applied"]
+    assert stats(olf).by_country == {"NL": 1, "FR": 1}
+
+
+async def test_a_snapshot_does_not_move_the_newest_event_time(olf: Olf) -> None:
+    later = datetime(2026, 12, 30, tzinfo=UTC)
+    await put_all(
+        olf,
+        [
+            snapshot("c0", 1, occurred_at=later),
+            message("c1", 1),
+            snapshot("c2", 1, occurred_at=later),
+        ],
+    )
+    assert stats(olf).newest_event_time == DEFAULT_TIME.timestamp()
+    # A snapshot 34 days after the sign-up would have pruned it from every series.
+    view = local_view(olf, UNIT_PARTITIONS)
+    assert view.points("signups", "1h") == [{"start": "2026-11-26T10:00:00Z", "count": 1}]

@@ -68,6 +68,36 @@ CASES: list[tuple[str, bytes | None, bytes, str]] = [
     ("missing key", None, with_changes(), "message key is missing"),
     ("different key", b"cust-2", with_changes(), "message key differs from customer_id"),
     (
+        "snapshot without deleted",
+        b"cust-1",
+        with_changes(type="customer.snapshot"),
+        "deleted must be true or false on customer.snapshot",
+    ),
+    (
+        "snapshot with deleted not a boolean",
+        b"cust-1",
+        with_changes(type="customer.snapshot", deleted="no"),
+        "deleted must be true or false on customer.snapshot",
+    ),
+    (
+        "customer on a deleted snapshot",
+        b"cust-1",
+        with_changes(type="customer.snapshot", deleted=True),
+        "customer must be absent or null for a deleted customer.snapshot",
+    ),
+    (
+        "no customer on a live snapshot",
+        b"cust-1",
+        with_changes(type="customer.snapshot", deleted=False, customer=None),
+        "customer is missing (required for customer.snapshot)",
+    ),
+    (
+        "deleted on a change",
+        b"cust-1",
+        with_changes(deleted=False),
+        "deleted is only allowed on customer.snapshot",
+    ),
+    (
         "changed on create",
         b"cust-1",
         with_changes(changed=["country"]),
