@@ -123,7 +123,7 @@ SCHEMAS: Final[dict[str, Any]] = {
             "newest_event_time": {
                 "type": ["string", "null"],
                 "format": "date-time",
-                "description": "event time of the newest applied event; null before any",
+                "description": "time of the newest applied change (not snapshot); null before any",
             },
             "lag": count() | {"description": "messages not yet processed"},
             "partitions_covered": count(),
