@@ -36,8 +36,9 @@ FLUSH_TIMEOUT = 120.0
 def mixed_events(events: int, customers: int, seed: int = 1) -> list[Sent]:
     """The throughput input: ``tests.random_stream`` (updates, deletes, retries, ~2% malformed).
 
-    Without snapshots: Quix Streams' reader implements the contract as it was
-    when the benchmark's workload was fixed, and every run keeps that workload.
+    Without snapshots (``customer.snapshot``, a republish's): the workload stays
+    the change events the throughput target was set on, and Quix Streams' reader
+    implements the contract for those only.
     """
     return random_stream(
         seed=seed, count=events, customers=customers, partitions=PARTITIONS, snapshots=0.0
