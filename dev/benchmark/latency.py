@@ -46,6 +46,15 @@ def latencies(sent_at: list[float], samples: list[tuple[float, int]]) -> list[fl
     return found
 
 
+def after_warm_up(sent_at: list[float], samples: list[tuple[float, int]]) -> list[float]:
+    """:func:`latencies` of the events sent after the first :data:`WARM_UP` seconds."""
+    if not sent_at:
+        return []
+    warm = sent_at[0] + WARM_UP
+    each = latencies(sent_at, samples)
+    return [seconds for sent, seconds in zip(sent_at, each, strict=False) if sent >= warm]
+
+
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile of a non-empty list, ``share`` in (0, 1]."""
     ordered = sorted(values)
@@ -98,14 +107,7 @@ def run_latency(ctx: Context) -> LatencyResult:
             result.error = str(exc).splitlines()[0]
             say(f"latency FAILED: {exc}")
             return result
-    warm = producer.sent_at[0] + WARM_UP
-    measured = [
-        seconds
-        for sent_at, seconds in zip(
-            producer.sent_at, latencies(producer.sent_at, samples), strict=False
-        )
-        if sent_at >= warm
-    ]
+    measured = after_warm_up(producer.sent_at, samples)
     result.events, result.measured = count, len(measured)
     if measured:
         result.p50_ms = percentile(measured, 0.50) * 1000

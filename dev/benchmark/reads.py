@@ -33,11 +33,11 @@ from dev.benchmark.answers import check_final, check_olf
 from dev.benchmark.broker import ROOT, create_topic
 from dev.benchmark.context import Context
 from dev.benchmark.http_load import LoadFailed, steady_reads, wrk, wrk_available
-from dev.benchmark.latency import WARM_UP, latencies, percentile, poll_processed
+from dev.benchmark.latency import after_warm_up, percentile, poll_processed
 from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, free_port, processed, stop_all
 from dev.benchmark.progress import say
 from dev.benchmark.results import Load, ReadsResult
-from dev.benchmark.scaling import JOIN_TIMEOUT, _owned, _split
+from dev.benchmark.scaling import JOIN_TIMEOUT, owned_by, split_all
 from dev.benchmark.streams import (
     PARTITIONS,
     SteadyProducer,
@@ -125,10 +125,10 @@ def _wait_until_ready(workers: list[OlfWorker], messages: int) -> None:
     first = workers[0]
 
     def owned() -> list[set[int]] | None:
-        parts = [_owned(worker) for worker in workers]
+        parts = [owned_by(worker) for worker in workers]
         return None if None in parts else [part or set() for part in parts]
 
-    first.wait_until(owned, _split, JOIN_TIMEOUT, "the workers to own every partition", 0.1)
+    first.wait_until(owned, split_all, JOIN_TIMEOUT, "the workers to own every partition", 0.1)
     for worker in workers:
         worker.wait_until(
             worker.summary,
@@ -210,14 +210,7 @@ def _steady_reads_and_visibility(
         steady = reads.result(timeout=seconds + 60.0)
     result.steady = steady
     counted = [(moment, seen - already) for moment, seen in samples]
-    warm = producer.sent_at[0] + WARM_UP
-    measured = [
-        latency
-        for sent_at, latency in zip(
-            producer.sent_at, latencies(producer.sent_at, counted), strict=False
-        )
-        if sent_at >= warm
-    ]
+    measured = after_warm_up(producer.sent_at, counted)
     if measured:
         result.visible_p50_ms = percentile(measured, 0.50) * 1000
         result.visible_p99_ms = percentile(measured, 0.99) * 1000

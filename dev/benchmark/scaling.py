@@ -72,7 +72,7 @@ def run_scaling(ctx: Context, results: Results) -> None:
     results.scaling += sizes.values()
 
 
-def _owned(worker: OlfWorker) -> set[int] | None:
+def owned_by(worker: OlfWorker) -> set[int] | None:
     """The partitions a ready worker owns (``GET /api/ready``), None while it is not ready."""
     try:
         body = worker.get_json("/api/ready")
@@ -81,7 +81,7 @@ def _owned(worker: OlfWorker) -> set[int] | None:
     return set(body.get("partitions", []))
 
 
-def _split(owned: list[set[int]]) -> bool:
+def split_all(owned: list[set[int]]) -> bool:
     """Every worker owns partitions, none twice, and all of them are owned."""
     every = set().union(*owned)
     return all(owned) and sum(map(len, owned)) == len(every) == PARTITIONS
@@ -105,10 +105,10 @@ def _group(
             member.start()
 
         def owned() -> list[set[int]] | None:
-            parts = [_owned(member) for member in members]
+            parts = [owned_by(member) for member in members]
             return None if None in parts else [part or set() for part in parts]
 
-        first.wait_until(owned, _split, JOIN_TIMEOUT, "the workers to own every partition", 0.05)
+        first.wait_until(owned, split_all, JOIN_TIMEOUT, "the workers to own every partition", 0.05)
         if processed(first.wait_until(first.summary, lambda s: True, 30.0, "a summary")):
             raise RuntimeError(f"{label}: processed events before any were produced")
         started = time.monotonic()
