@@ -13,8 +13,8 @@ import faust
 from faust.types import AgentT, TopicT
 from faust.types.transports import ConsumerT, ProducerT
 
-from agents.customer_events import declare_customer_events_agent
-from agents.dead_letters import DeadLetters, KafkaDeadLetters
+from agents.dead_letters import DeadLetters, KafkaDeadLetters, dead_letter_topic_name
+from agents.event_batches import declare_events_agent
 from app.log_format import logging_config
 from app.queries.cluster import Cluster
 from app.queries.merged_view import MergedView, keep_merged_view
@@ -120,16 +120,13 @@ class Olf:
     statistics: Statistics
     cluster: Cluster
     view: MergedView
-    apply_customer_events: AgentT[MessageBatch]
+    apply_events: AgentT[MessageBatch]
 
 
-def dead_letter_topic_name(events_topic: str) -> str:
-    """The dead-letter topic of an input topic: ``customer-events-dlq``."""
-    return f"{events_topic}-dlq"
-
-
-def raw_topic(app: faust.App, name: str, partitions: int, maxsize: int | None = None) -> TopicT:
-    """A topic of plain bytes, created at start-up if missing.
+def raw_topic(
+    app: faust.App, names: tuple[str, ...], partitions: int, maxsize: int | None = None
+) -> TopicT:
+    """Topics of plain bytes, read as one by a stream, created at start-up if missing.
 
     Bytes: OLF parses and validates messages itself, so a malformed one
     reaches the agent (and the dead-letter topic) instead of being dropped by
@@ -138,7 +135,7 @@ def raw_topic(app: faust.App, name: str, partitions: int, maxsize: int | None = 
     ``maxsize``: how many items a stream reading it may have waiting.
     """
     return app.topic(
-        name,
+        *names,
         maxsize=maxsize,
         internal=True,
         key_type=bytes,
@@ -192,10 +189,10 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
         logging_config=logging_config(settings.log_format),
     )
-    customer_events = raw_topic(
-        app, settings.customer_events_topic, settings.topic_partitions, maxsize=WAITING_BATCHES
-    )
-    dead_letter_topic = dead_letter_topic_name(settings.customer_events_topic)
+    # Co-partitioned (same key, same partition count), so Faust assigns
+    # partition p of both to the same worker, which the join needs.
+    inputs = (settings.customer_events_topic, settings.order_events_topic)
+    events = raw_topic(app, inputs, settings.topic_partitions, maxsize=WAITING_BATCHES)
     table = declare_statistics_table(
         app, settings.topic_partitions, max_message_bytes=CHANGELOG_MAX_MESSAGE_BYTES
     )
@@ -204,8 +201,11 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     # many, or the broker refuses the write (see app.workarounds.topics).
     in_sync = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
     app.own_topics = (
-        TopicSpec(customer_events.get_topic_name(), settings.topic_partitions, in_sync),
-        TopicSpec(dead_letter_topic, settings.topic_partitions, in_sync),
+        *(
+            TopicSpec(name, settings.topic_partitions, in_sync)
+            for topic in inputs
+            for name in (topic, dead_letter_topic_name(topic))
+        ),
         # With Faust's configuration: it would otherwise create it just before joining.
         TopicSpec(
             changelog.get_topic_name(),
@@ -233,17 +233,18 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         if pending_rows >= CHECKPOINT_MAX_ROWS:
             await app.consumer.commit()
 
-    agent = declare_customer_events_agent(
+    agent = declare_events_agent(
         app,
-        customer_events,
+        events,
+        settings.order_events_topic,
         statistics,
-        dead_letters or KafkaDeadLetters(dead_letter_topic, dead_letter_producer),
+        dead_letters or KafkaDeadLetters(dead_letter_producer),
         checkpoint_due=checkpoint_if_large,
     )
     cluster = Cluster(
         app,
         statistics,
-        settings.customer_events_topic,
+        inputs,
         settings.topic_partitions,
         internal_token=settings.internal_token,
     )
@@ -254,6 +255,4 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     answered = declare_views(app, cluster, view)
     declare_metrics(app, cluster, answered)
     declare_web_server(app, cluster, view, settings)
-    return Olf(
-        app=app, statistics=statistics, cluster=cluster, view=view, apply_customer_events=agent
-    )
+    return Olf(app=app, statistics=statistics, cluster=cluster, view=view, apply_events=agent)

@@ -42,6 +42,7 @@ class Settings:
     #: Replicas that must have a write before it is acknowledged (production: 2).
     topic_min_insync_replicas: int = 1
     customer_events_topic: str = "customer-events"
+    order_events_topic: str = "order-events"
     standby_replicas: int = 1
     broker_session_timeout: float = 10.0
     #: Seconds between checkpoints (changelog writes, then input offset commits).
@@ -143,6 +144,7 @@ _CONVERTERS: Final[dict[str, environment.Converter]] = {
     "topic_replication_factor": environment.integer,
     "topic_min_insync_replicas": environment.integer,
     "customer_events_topic": environment.non_empty,
+    "order_events_topic": environment.non_empty,
     "standby_replicas": environment.integer,
     "broker_session_timeout": environment.seconds,
     "checkpoint_interval": environment.seconds,

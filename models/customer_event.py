@@ -16,10 +16,12 @@ import functools
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import orjson
 import pycountry
+
+from models.event_fields import InvalidEvent, check_key, parse_time, required_string
 
 CREATED: Final = "customer.created"
 UPDATED: Final = "customer.updated"
@@ -30,14 +32,6 @@ SEGMENTS: Final = ("consumer", "smb", "enterprise")
 STATUSES: Final = ("active", "inactive", "suspended")
 COUNTRY_CODES: Final = frozenset(country.alpha_2 for country in pycountry.countries)
 MAX_CUSTOMER_ID_LENGTH: Final = 64
-
-
-class InvalidEvent(ValueError):
-    """A message breaks the contract; ``reason`` says how, without personal data."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,54 +73,24 @@ def parse_customer_event(key: bytes | None, value: bytes | None) -> CustomerEven
     if not isinstance(document, dict):
         raise InvalidEvent(f"value must be a JSON object, got {type(document).__name__}")
 
-    event_id = _required_string(document, "event_id")
-    event_type = _required_string(document, "type")
+    event_id = required_string(document, "event_id")
+    event_type = required_string(document, "type")
     if event_type not in EVENT_TYPES:
         raise InvalidEvent(f"type must be one of {', '.join(EVENT_TYPES)}")
-    customer_id = _required_string(document, "customer_id")
+    customer_id = required_string(document, "customer_id")
     if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
         raise InvalidEvent(f"customer_id must be 1-{MAX_CUSTOMER_ID_LENGTH} characters")
-    _check_key(key, customer_id)
+    check_key(key, customer_id)
     version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise InvalidEvent("version must be an integer")
     if version < 1:
         raise InvalidEvent("version must be >= 1")
-    occurred_at = _parse_time(document.get("occurred_at"))
+    occurred_at = parse_time(document.get("occurred_at"))
     deleted = _parse_deleted(event_type, document.get("deleted"))
     profile = _parse_profile(event_type, deleted, document.get("customer"))
     _check_changed(event_type, document.get("changed"))
     return CustomerEvent(event_id, event_type, customer_id, version, occurred_at, profile)
-
-
-def _required_string(document: dict[str, Any], field: str) -> str:
-    value = document.get(field)
-    if value is None:
-        raise InvalidEvent(f"{field} is missing")
-    if not isinstance(value, str):
-        raise InvalidEvent(f"{field} must be a string")
-    if not value:
-        raise InvalidEvent(f"{field} must not be empty")
-    return value
-
-
-def _check_key(key: bytes | None, customer_id: str) -> None:
-    if key is None:
-        raise InvalidEvent("message key is missing (must be the customer_id)")
-    if key != customer_id.encode("utf-8"):
-        raise InvalidEvent("message key differs from customer_id")
-
-
-def _parse_time(raw: object) -> datetime:
-    if not isinstance(raw, str):
-        raise InvalidEvent("occurred_at must be an RFC 3339 timestamp string")
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidEvent("occurred_at is not an RFC 3339 timestamp") from None
-    if moment.tzinfo is None or "T" not in raw.upper():
-        raise InvalidEvent("occurred_at needs a date, a time and Z or an offset")
-    return moment
 
 
 def _parse_deleted(event_type: str, raw: object) -> bool:

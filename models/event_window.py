@@ -2,10 +2,18 @@
 
 A row holds the hour's count and its per-minute counts, so one event updates
 one row for both the 1-minute and the 1-hour series.
+
+Customer series count applied events by type. Order series are per currency
+(``orders.EUR``, ``revenue.EUR``): each applied order event adds, in the
+window of its ``occurred_at``, what it changed of the totals (see
+:func:`models.order_state.order_change`): +1 order for an order first seen,
+its amount to the revenue when placed, minus it when cancelled. So each order
+series sums, over all windows, to the totals (within retention).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -19,10 +27,27 @@ HOUR: Final = 3600
 #: Series name by event type; only applied events are counted.
 METRIC_OF_TYPE: Final = {CREATED: "signups", UPDATED: "updates", DELETED: "deletions"}
 METRICS: Final = tuple(METRIC_OF_TYPE.values())
+#: The order series, each per currency.
+ORDER_METRICS: Final = ("orders", "revenue")
 #: How far back each series is kept and answered, counted in whole windows
 #: back from the window of the newest applied event.
 MINUTE_WINDOWS_KEPT: Final = 24 * 60
 HOUR_WINDOWS_KEPT: Final = 30 * 24
+
+
+def order_metric(metric: str, currency: str) -> str:
+    """The series of one order metric and currency: ``revenue.EUR``."""
+    return f"{metric}.{currency}"
+
+
+def metrics_of(currencies: Iterable[str]) -> tuple[str, ...]:
+    """Every series of a partition whose orders have ``currencies``."""
+    return METRICS + tuple(order_metric(m, c) for c in currencies for m in ORDER_METRICS)
+
+
+def is_money(metric: str) -> bool:
+    """Whether the series counts money units (see :mod:`models.money`), not events."""
+    return metric.startswith("revenue.")
 
 
 def window_start(epoch_seconds: float, size: int) -> int:
@@ -57,9 +82,10 @@ def oldest_hour_with_minutes(newest_event_time: float) -> int:
 
 @dataclass(slots=True)
 class HourWindow:
-    """Applied events of one metric in one hour of one partition.
+    """Applied events (or money units) of one metric in one hour of one partition.
 
-    ``minutes`` maps each minute's start (epoch seconds) to its count.
+    ``minutes`` maps each minute's start (epoch seconds) to its count; a
+    revenue minute can be zero or negative (cancellations).
     """
 
     count: int = 0
@@ -69,11 +95,11 @@ class HourWindow:
         """A copy to change, sharing nothing mutable with this one."""
         return HourWindow(self.count, dict(self.minutes))
 
-    def add_event(self, epoch_seconds: float) -> None:
-        """Count one event that occurred at ``epoch_seconds`` (within this hour)."""
+    def add_event(self, epoch_seconds: float, amount: int = 1) -> None:
+        """Count ``amount`` at ``epoch_seconds`` (within this hour): one event by default."""
         minute = window_start(epoch_seconds, MINUTE)
-        self.minutes[minute] = self.minutes.get(minute, 0) + 1
-        self.count += 1
+        self.minutes[minute] = self.minutes.get(minute, 0) + amount
+        self.count += amount
 
     def encode(self) -> bytes:
         """The stored row: ``{"count": n, "minutes": {"<minute start>": n}}``."""

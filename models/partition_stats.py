@@ -1,8 +1,9 @@
 """Live statistics of one input partition: the unit OLF stores and merges.
 
 Every customer lives in exactly one partition of ``customer-events`` (the key
-is the customer id), so per-partition counts never overlap and the whole
-picture is the sum over partitions.
+is the customer id), and its orders in the same partition of ``order-events``
+(keyed by customer id too), so per-partition counts never overlap and the
+whole picture is the sum over partitions.
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ import orjson
 
 from models.customer_event import CustomerProfile
 from models.json_rows import dump_row
+from models.order_state import OrderTotals
 
 DIMENSIONS: Final = ("country", "segment", "status")
+#: The dimensions orders are counted by: their customer's attributes.
+ORDER_DIMENSIONS: Final = ("country", "segment")
+#: The bucket of orders whose customer has no attributes (not known yet, or deleted).
+UNKNOWN: Final = "unknown"
 #: ``offset`` of a partition that has processed nothing yet.
 NOTHING_PROCESSED: Final = -1
 #: Version of the stored row layout (see :mod:`tables.rows`); older layouts are refused.
-ROW_FORMAT: Final = 2
+ROW_FORMAT: Final = 3
+
+#: Orders of one bucket and currency: (bucket, currency) -> (placed, revenue units).
+OrderCounts = dict[tuple[str, str], tuple[int, int]]
 
 
 class UnknownRowFormat(ValueError):
@@ -29,11 +38,15 @@ class UnknownRowFormat(ValueError):
 
 @dataclass(slots=True)
 class PartitionStats:
-    """Counts over the customers of one partition, plus event outcome counters.
+    """Counts over the customers and orders of one partition, plus event outcome counters.
 
-    ``offset`` is the input offset of the last message processed (applied,
-    duplicate or rejected); ``newest_event_time`` the largest ``occurred_at``
-    (epoch seconds) of an applied change event (snapshots do not count).
+    ``offset`` is the ``customer-events`` offset of the last message processed
+    (applied, duplicate or rejected), ``order_offset`` the ``order-events``
+    one; ``newest_event_time`` the largest ``occurred_at`` (epoch seconds) of
+    an applied change event of either topic (snapshots do not count).
+    ``orders_by_country`` and ``orders_by_segment`` count each order under its
+    customer's current attribute, or :data:`UNKNOWN`; ``order_currencies`` are
+    the currencies whose time series this partition has windows of.
 
     The agent changes a :meth:`copy` while it processes a batch and then
     publishes it; a published object is never changed again, so a reader
@@ -49,6 +62,13 @@ class PartitionStats:
     duplicates: int = 0
     rejected: int = 0
     newest_event_time: float | None = None
+    order_offset: int = NOTHING_PROCESSED
+    order_applied: int = 0
+    order_duplicates: int = 0
+    order_rejected: int = 0
+    orders_by_country: OrderCounts = field(default_factory=dict)
+    orders_by_segment: OrderCounts = field(default_factory=dict)
+    order_currencies: tuple[str, ...] = ()
 
     def counts(self, dimension: str) -> dict[str, int]:
         """Customers per bucket of ``dimension`` (one of :data:`DIMENSIONS`)."""
@@ -70,7 +90,18 @@ class PartitionStats:
             duplicates=self.duplicates,
             rejected=self.rejected,
             newest_event_time=self.newest_event_time,
+            order_offset=self.order_offset,
+            order_applied=self.order_applied,
+            order_duplicates=self.order_duplicates,
+            order_rejected=self.order_rejected,
+            orders_by_country=dict(self.orders_by_country),
+            orders_by_segment=dict(self.orders_by_segment),
+            order_currencies=self.order_currencies,
         )
+
+    def order_counts(self, dimension: str) -> OrderCounts:
+        """Orders per (bucket, currency) of ``dimension`` (one of :data:`ORDER_DIMENSIONS`)."""
+        return {"country": self.orders_by_country, "segment": self.orders_by_segment}[dimension]
 
     def count_applied(
         self,
@@ -99,8 +130,56 @@ class PartitionStats:
             _add(self.by_status, after.status, 1)
         self.offset = offset
         self.applied += 1
-        if event_time is None:
-            return
+        if event_time is not None:
+            self._saw_event_at(event_time)
+
+    def move_orders(
+        self, orders: OrderTotals, before: CustomerProfile | None, after: CustomerProfile | None
+    ) -> None:
+        """A customer with ``orders`` changed from ``before`` to ``after``: move its orders."""
+        for dimension, counts in (
+            ("country", self.orders_by_country),
+            ("segment", self.orders_by_segment),
+        ):
+            old, new = _bucket(before, dimension), _bucket(after, dimension)
+            if old != new:
+                for currency, placed, revenue in orders:
+                    _add_orders(counts, (old, currency), -placed, -revenue)
+                    _add_orders(counts, (new, currency), placed, revenue)
+
+    def count_order(
+        self,
+        offset: int,
+        event_time: float,
+        customer: CustomerProfile | None,
+        changes: Iterable[tuple[str, int, int]],
+    ) -> None:
+        """Count the order event at ``offset`` whose order's totals changed by ``changes``.
+
+        ``changes`` are (currency, placed, revenue) steps, counted under the
+        customer's current attributes (``customer`` None: :data:`UNKNOWN`).
+        """
+        country, segment = _bucket(customer, "country"), _bucket(customer, "segment")
+        for currency, placed, revenue in changes:
+            _add_orders(self.orders_by_country, (country, currency), placed, revenue)
+            _add_orders(self.orders_by_segment, (segment, currency), placed, revenue)
+            if currency not in self.order_currencies:
+                self.order_currencies = tuple(sorted((*self.order_currencies, currency)))
+        self.order_offset = offset
+        self.order_applied += 1
+        self._saw_event_at(event_time)
+
+    def count_order_duplicate(self, offset: int) -> None:
+        """Count an order event that changed nothing (version not newer)."""
+        self.order_offset = offset
+        self.order_duplicates += 1
+
+    def count_order_rejected(self, offset: int) -> None:
+        """Count an ``order-events`` message that broke the contract."""
+        self.order_offset = offset
+        self.order_rejected += 1
+
+    def _saw_event_at(self, event_time: float) -> None:
         if self.newest_event_time is None or event_time > self.newest_event_time:
             self.newest_event_time = event_time
 
@@ -126,6 +205,13 @@ class PartitionStats:
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "newest_event_time": self.newest_event_time,
+            "order_offset": self.order_offset,
+            "order_applied": self.order_applied,
+            "order_duplicates": self.order_duplicates,
+            "order_rejected": self.order_rejected,
+            "orders_by_country": _order_rows(self.orders_by_country),
+            "orders_by_segment": _order_rows(self.orders_by_segment),
+            "order_currencies": self.order_currencies,
         }
 
     @classmethod
@@ -141,6 +227,13 @@ class PartitionStats:
             duplicates=int(data["duplicates"]),
             rejected=int(data["rejected"]),
             newest_event_time=data["newest_event_time"],
+            order_offset=int(data["order_offset"]),
+            order_applied=int(data["order_applied"]),
+            order_duplicates=int(data["order_duplicates"]),
+            order_rejected=int(data["order_rejected"]),
+            orders_by_country=_order_counts(data["orders_by_country"]),
+            orders_by_segment=_order_counts(data["orders_by_segment"]),
+            order_currencies=tuple(data["order_currencies"]),
         )
 
     def encode(self) -> bytes:
@@ -182,3 +275,28 @@ def _add(counts: dict[str, int], bucket: str, step: int) -> None:
         counts[bucket] = count
     else:
         del counts[bucket]
+
+
+def _bucket(profile: CustomerProfile | None, dimension: str) -> str:
+    return UNKNOWN if profile is None else str(getattr(profile, dimension))
+
+
+def _add_orders(counts: OrderCounts, key: tuple[str, str], placed: int, revenue: int) -> None:
+    before_placed, before_revenue = counts.get(key, (0, 0))
+    after = (before_placed + placed, before_revenue + revenue)
+    if after == (0, 0):
+        counts.pop(key, None)
+    else:
+        counts[key] = after
+
+
+def _order_rows(counts: OrderCounts) -> list[list[Any]]:
+    """``[[bucket, currency, placed, revenue], ...]``: JSON has no tuple keys."""
+    return [
+        [bucket, currency, placed, revenue]
+        for (bucket, currency), (placed, revenue) in counts.items()
+    ]
+
+
+def _order_counts(rows: Iterable[list[Any]]) -> OrderCounts:
+    return {(str(b), str(c)): (int(placed), int(revenue)) for b, c, placed, revenue in rows}

@@ -20,12 +20,15 @@ from typing import Final
 from models.customer_state import CustomerState
 from models.event_window import HourWindow
 from models.message_batch import BatchReceipt
+from models.order_state import OrderState
 from models.partition_stats import PartitionStats
 from tables.partition_rows import PartitionRows
-from tables.rows import STATS_KEY, Row, customer_key, window_key
+from tables.rows import STATS_KEY, Row, customer_key, order_key, window_key
 
 #: A window key: (metric, hour start).
 WindowKey = tuple[str, int]
+#: An order's key: (customer id, order id).
+OrderKey = tuple[str, str]
 _MISSING: Final = object()
 
 
@@ -34,6 +37,7 @@ class Changes:
     """Rows changed since a point in time, and what must follow once they are durable."""
 
     customers: dict[str, CustomerState] = field(default_factory=dict)
+    orders: dict[OrderKey, OrderState] = field(default_factory=dict)
     #: None: the window was deleted.
     windows: dict[WindowKey, HourWindow | None] = field(default_factory=dict)
     #: Input batches whose effect these changes hold: acknowledged once durable.
@@ -46,6 +50,7 @@ class Changes:
     def absorb(self, newer: Changes) -> None:
         """Add ``newer`` changes to these: its rows replace the same rows here."""
         self.customers.update(newer.customers)
+        self.orders.update(newer.orders)
         self.windows.update(newer.windows)
         self.batches.extend(newer.batches)
         self.dead_letters.extend(newer.dead_letters)
@@ -54,6 +59,8 @@ class Changes:
         """The changed rows as stored."""
         for customer_id, state in self.customers.items():
             yield customer_key(customer_id), state.encode()
+        for (customer_id, order_id), order in self.orders.items():
+            yield order_key(customer_id, order_id), order.encode()
         for (metric, hour), window in self.windows.items():
             yield window_key(metric, hour), None if window is None else window.encode()
 
@@ -81,6 +88,15 @@ class PartitionState:
             state = None if raw is None else CustomerState.decode(raw)
         return state
 
+    def order(self, key: OrderKey) -> OrderState | None:
+        state = self.changes.orders.get(key)
+        if state is None and self.sealed is not None:
+            state = self.sealed.orders.get(key)
+        if state is None:
+            raw = self.stored.get(order_key(*key))
+            state = None if raw is None else OrderState.decode(raw)
+        return state
+
     def window(self, metric: str, hour_start: int) -> HourWindow | None:
         """The window as of the last published batch; callers must not change it."""
         key = (metric, hour_start)
@@ -101,7 +117,9 @@ class PartitionState:
         self, draft: Draft, batch: BatchReceipt, dead_letters: list[Awaitable[object]]
     ) -> None:
         """Make ``draft`` the current state; ``batch`` is the batch it applied."""
-        self.changes.absorb(Changes(draft.customers, draft.windows, [batch], dead_letters))
+        self.changes.absorb(
+            Changes(draft.customers, draft.orders, draft.windows, [batch], dead_letters)
+        )
         self.published_windows.update(draft.windows)
         self.stats = draft.stats
 
@@ -119,7 +137,7 @@ class PartitionState:
         if self.sealed is not None:
             raise RuntimeError(f"partition {self.partition} is already being checkpointed")
         changes = self.changes
-        if not (changes.customers or changes.windows or changes.batches):
+        if not (changes.customers or changes.orders or changes.windows or changes.batches):
             return None
         self.sealed, self.changes = changes, Changes()
         return self.stats, changes
@@ -139,7 +157,8 @@ class PartitionState:
     @property
     def pending_rows(self) -> int:
         """Rows changed since the last checkpoint began."""
-        return len(self.changes.customers) + len(self.changes.windows)
+        changes = self.changes
+        return len(changes.customers) + len(changes.orders) + len(changes.windows)
 
 
 class Draft:
@@ -153,6 +172,7 @@ class Draft:
         self.state = state
         self.stats = state.stats.copy()
         self.customers: dict[str, CustomerState] = {}
+        self.orders: dict[OrderKey, OrderState] = {}
         self.windows: dict[WindowKey, HourWindow | None] = {}
 
     def customer(self, customer_id: str) -> CustomerState | None:
@@ -161,6 +181,13 @@ class Draft:
 
     def put_customer(self, customer_id: str, state: CustomerState) -> None:
         self.customers[customer_id] = state
+
+    def order(self, key: OrderKey) -> OrderState | None:
+        state = self.orders.get(key)
+        return state if state is not None else self.state.order(key)
+
+    def put_order(self, key: OrderKey, state: OrderState) -> None:
+        self.orders[key] = state
 
     def window_to_change(self, metric: str, hour_start: int) -> HourWindow:
         """The window to count an event in: the draft's own copy, made on first use."""

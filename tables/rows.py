@@ -4,6 +4,7 @@ Each input partition has its own rows, stored and changelogged per partition:
 
 * ``stats`` → :class:`~models.partition_stats.PartitionStats`,
 * ``customer/<customer_id>`` → :class:`~models.customer_state.CustomerState`,
+* ``order/["<customer_id>","<order_id>"]`` → :class:`~models.order_state.OrderState`,
 * ``window/<metric>/<hour start>`` → :class:`~models.event_window.HourWindow`.
 
 A checkpoint writes a partition's changed rows to the changelog as one
@@ -29,6 +30,7 @@ from models.partition_stats import ROW_FORMAT, PartitionStats
 STATS_KEY: Final = b"stats"
 CUSTOMER_PREFIX: Final = b"customer/"
 WINDOW_PREFIX: Final = b"window/"
+ORDER_PREFIX: Final = b"order/"
 
 #: A row change: its key and its new value, or None when the row is deleted.
 Row = tuple[bytes, bytes | None]
@@ -36,6 +38,11 @@ Row = tuple[bytes, bytes | None]
 
 def customer_key(customer_id: str) -> bytes:
     return CUSTOMER_PREFIX + customer_id.encode()
+
+
+def order_key(customer_id: str, order_id: str) -> bytes:
+    # JSON, since ids may hold any character, "/" too.
+    return ORDER_PREFIX + orjson.dumps([customer_id, order_id])
 
 
 def window_key(metric: str, hour_start: int) -> bytes:

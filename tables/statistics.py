@@ -93,10 +93,13 @@ class Statistics:
         return self.state(partition).stats
 
     def customer(self, customer_id: str) -> CustomerState | None:
-        """The customer's state, if one of the partitions this worker owns knows it."""
+        """The customer's state, if one of the partitions this worker owns knows it.
+
+        Not one known only from its orders (version 0): no event of it arrived.
+        """
         for state in self.states.values():
             found = state.customer(customer_id)
-            if found is not None:
+            if found is not None and found.version > 0:
                 return found
         return None
 

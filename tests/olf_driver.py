@@ -15,9 +15,9 @@ from app.queries.answers import MergedReports
 from app.queries.local_reports import LocalReports
 from app.queries.partition_report import NO_REVISION, PartitionReport, ReportUpdate
 from models.message_batch import InputMessage, MessageBatch
-from tests.reference_model import Sent
+from tests.reference_model import CUSTOMER_EVENTS, Sent
 
-TOPIC = "customer-events"
+TOPIC = CUSTOMER_EVENTS
 
 
 @dataclass
@@ -37,10 +37,12 @@ class RecordingDeadLetters:
         return [(m.partition, m.offset, m.key, m.value) for m, _ in self.records]
 
 
-def message_at(partition: int, offset: int, key: bytes | None, value: bytes) -> Message:
+def message_at(
+    partition: int, offset: int, key: bytes | None, value: bytes, topic: str = TOPIC
+) -> Message:
     """An input message as the consumer would deliver it."""
     return Message(
-        topic=TOPIC,
+        topic=topic,
         partition=partition,
         offset=offset,
         timestamp=0.0,
@@ -59,7 +61,7 @@ async def put_batch(agent: Any, messages: Sequence[Message]) -> list[str]:
 
     Returns each message's outcome.
     """
-    batch = MessageBatch(TOPIC, messages[0].partition, list(messages))
+    batch = MessageBatch(messages[0].topic, messages[0].partition, list(messages))
     await agent.put(batch)
     return [str(outcome) for outcome in agent.results[agent.processed_offset - 1]]
 
@@ -74,20 +76,20 @@ async def put(agent: Any, key: bytes | None, value: bytes, partition: int) -> st
 
 
 def batches(stream: Sequence[Sent], sizes: Sequence[int] = ()) -> list[list[Message]]:
-    """``stream`` at offsets 0, 1, 2..., cut into batches of one partition each.
+    """``stream`` at offsets 0, 1, 2..., cut into batches of one topic partition each.
 
-    A batch ends where the partition changes, or after ``sizes[i]`` messages
+    A batch ends where the topic or partition changes, or after ``sizes[i]`` messages
     for the i-th batch (the last size repeats; none: no limit), as a consumer
     cuts what it fetched.
     """
     cut: list[list[Message]] = []
     for offset, sent in enumerate(stream):
-        message = message_at(sent.partition, offset, sent.key, sent.value)
+        message = message_at(sent.partition, offset, sent.key, sent.value, sent.topic)
         limit = sizes[min(len(cut) - 1, len(sizes) - 1)] if sizes and cut else None
         current = cut[-1] if cut else None
         if (
             current is None
-            or current[0].partition != sent.partition
+            or (current[0].topic, current[0].partition) != (sent.topic, sent.partition)
             or (limit is not None and len(current) >= limit)
         ):
             cut.append([message])
@@ -104,7 +106,7 @@ async def run_stream(
 ) -> list[str]:
     """Put every message through the agent in batches; return each outcome (offsets 0, 1, 2...)."""
     outcomes: list[str] = []
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         for batch in batches(stream, sizes):
             outcomes.extend(await put_batch(agent, batch))
             if after_batch is not None:

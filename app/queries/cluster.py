@@ -41,13 +41,15 @@ class Cluster:
         self,
         app: faust.App,
         statistics: Statistics,
-        topic: str,
+        topics: tuple[str, str],
         partition_count: int,
         internal_token: str = "",
     ) -> None:
         self.app = app
         self.statistics = statistics
-        self.topic = topic
+        #: The input topics: customer events, order events (co-partitioned).
+        self.topics = topics
+        self.topic = topics[0]
         self.partition_count = partition_count
         self.peer_headers = authorization(internal_token)
 
@@ -68,7 +70,7 @@ class Cluster:
         return None if highwater is None else int(highwater)
 
     async def lags(self, partitions: list[int]) -> dict[int, int]:
-        """Messages of each of ``partitions`` (owned here) not yet processed.
+        """Messages of each of ``partitions`` (owned here), of both topics, not yet processed.
 
         End offsets come from the consumer's last fetch when it has them: asking
         the broker instead waits behind the consumer's long-polling fetch (up to
@@ -76,23 +78,25 @@ class Cluster:
         which is at most that old. The start offset only matters for a
         partition with messages of which none has been processed yet.
         """
-        tps = [TP(self.topic, partition) for partition in partitions]
+        customers, orders = self.topics
+        tps = [TP(topic, partition) for topic in self.topics for partition in partitions]
         known = {tp: value for tp in tps if (value := self.known_highwater(tp)) is not None}
         if len(known) == len(tps):
             highwaters = known
         else:
             highwaters = dict(await self.app.consumer.highwaters(*tps))
-        offsets = {tp: self.statistics.partition(tp.partition).offset for tp in tps}
+        offsets = {}
+        for partition in partitions:
+            stats = self.statistics.partition(partition)
+            offsets[TP(customers, partition)] = stats.offset
+            offsets[TP(orders, partition)] = stats.order_offset
         unstarted = [tp for tp in tps if highwaters[tp] > 0 and offsets[tp] == NOTHING_PROCESSED]
         log_starts = dict(await self.app.consumer.earliest_offsets(*unstarted)) if unstarted else {}
-        return {
-            tp.partition: max(
-                0,
-                highwaters[tp]
-                - (log_starts.get(tp, 0) if offsets[tp] == NOTHING_PROCESSED else offsets[tp] + 1),
-            )
-            for tp in tps
-        }
+        lags = dict.fromkeys(partitions, 0)
+        for tp in tps:
+            start = log_starts.get(tp, 0) if offsets[tp] == NOTHING_PROCESSED else offsets[tp] + 1
+            lags[tp.partition] += max(0, highwaters[tp] - start)
+        return lags
 
     async def customer(self, customer_id: str) -> CustomerState | None:
         """The newest known state of a customer, from the worker that owns its partition.

@@ -21,7 +21,7 @@ from app.queries.partition_report import (
     ReportUpdate,
     hour_range,
 )
-from models.event_window import HOUR, METRICS, retention_cutoff, window_start
+from models.event_window import HOUR, metrics_of, retention_cutoff, window_start
 from tables.partition_state import PartitionState, WindowKey
 from tables.statistics import Statistics
 
@@ -94,7 +94,7 @@ def load(state: PartitionState, lag: int) -> _Tracked:
     report = PartitionReport(state.partition, uuid.uuid4().hex[:12], 1, stats, lag)
     newest = stats.newest_event_time
     if newest is not None:
-        for metric in METRICS:
+        for metric in metrics_of(stats.order_currencies):
             for hour in hour_range(retention_cutoff(newest), window_start(newest, HOUR)):
                 window = state.window(metric, hour)
                 if window is not None:

@@ -15,7 +15,6 @@ from typing import Any, Final
 
 from models.event_window import (
     HOUR,
-    METRICS,
     HourWindow,
     oldest_hour_with_minutes,
     retention_cutoff,
@@ -36,38 +35,38 @@ class PartitionSeries:
     ``hours[metric][hour]`` counts the hour's events, for every hour kept;
     ``minutes[metric][hour]`` maps each minute start of the hour to its count,
     only for hours the 1-minute series still answers. Minute maps are shared
-    with the published windows and never changed.
+    with the published windows and never changed. A metric appears with its
+    first window (order series are per currency, so not all are known ahead).
     """
 
-    hours: dict[str, dict[int, int]] = field(default_factory=lambda: {m: {} for m in METRICS})
-    minutes: dict[str, dict[int, Mapping[int, int]]] = field(
-        default_factory=lambda: {m: {} for m in METRICS}
-    )
+    hours: dict[str, dict[int, int]] = field(default_factory=dict)
+    minutes: dict[str, dict[int, Mapping[int, int]]] = field(default_factory=dict)
 
     def put(self, metric: str, hour: int, window: HourWindow | None) -> None:
         """Set one hour window as published; None: it was deleted."""
         if window is None:
-            self.hours[metric].pop(hour, None)
-            self.minutes[metric].pop(hour, None)
+            self.hours.get(metric, {}).pop(hour, None)
+            self.minutes.get(metric, {}).pop(hour, None)
         else:
-            self.hours[metric][hour] = window.count
-            self.minutes[metric][hour] = window.minutes
+            self.hours.setdefault(metric, {})[hour] = window.count
+            self.minutes.setdefault(metric, {})[hour] = window.minutes
 
     def apply(self, update: WindowUpdate) -> None:
         metric, hour, count, minutes = update
-        self.hours[metric][hour] = count
+        self.hours.setdefault(metric, {})[hour] = count
         if minutes is None:
-            self.minutes[metric].pop(hour, None)
+            self.minutes.get(metric, {}).pop(hour, None)
         else:
-            self.minutes[metric][hour] = minutes
+            self.minutes.setdefault(metric, {})[hour] = minutes
 
     def update_of(self, metric: str, hour: int, newest_event_time: float) -> WindowUpdate | None:
         """The window as an update for another holder; None if it is not kept."""
-        count = self.hours[metric].get(hour)
+        count = self.hours.get(metric, {}).get(hour)
         if count is None:
             return None
         keeps_minutes = hour >= oldest_hour_with_minutes(newest_event_time)
-        return metric, hour, count, self.minutes[metric].get(hour) if keeps_minutes else None
+        minutes = self.minutes.get(metric, {}).get(hour) if keeps_minutes else None
+        return metric, hour, count, minutes
 
     def keep_only_retained(self, newest_event_time: float | None) -> None:
         """Drop what retention dropped: old hours, and minutes of hours answered by hour only."""
@@ -75,8 +74,8 @@ class PartitionSeries:
             return
         cutoff = retention_cutoff(newest_event_time)
         minutes_from = oldest_hour_with_minutes(newest_event_time)
-        for metric in METRICS:
-            hours, minutes = self.hours[metric], self.minutes[metric]
+        for metric, hours in self.hours.items():
+            minutes = self.minutes.get(metric, {})
             if hours and min(hours) < cutoff:
                 for hour in [hour for hour in hours if hour < cutoff]:
                     del hours[hour]
@@ -85,7 +84,7 @@ class PartitionSeries:
                     del minutes[hour]
 
     def window_keys(self) -> list[tuple[str, int]]:
-        return [(metric, hour) for metric in METRICS for hour in self.hours[metric]]
+        return [(metric, hour) for metric, hours in self.hours.items() for hour in hours]
 
 
 @dataclass(slots=True)

@@ -3,7 +3,9 @@
 Public:
     GET /api/stats/summary
     GET /api/stats/customers?by=country|segment|status
+    GET /api/stats/orders?by=country|segment
     GET /api/stats/timeseries?metric=signups|updates|deletions&window=1m|1h
+    GET /api/stats/timeseries?metric=orders|revenue&currency=<ISO 4217>&window=1m|1h
     GET /api/customers/{customer_id}
 
 Statistics are answered from this worker's merged view (app.queries.merged_view),
@@ -39,8 +41,9 @@ from app.queries.partition_report import ReportUpdate
 from app.workarounds.unsensed_views import UnsensedView
 from infrastructure.json_errors import error_body
 from models.customer_event import MAX_CUSTOMER_ID_LENGTH
-from models.event_window import METRICS, WINDOW_SIZES
-from models.partition_stats import DIMENSIONS
+from models.event_window import METRICS, ORDER_METRICS, WINDOW_SIZES, order_metric
+from models.money import CURRENCY_CODES
+from models.partition_stats import DIMENSIONS, ORDER_DIMENSIONS
 
 JSON: Final = "application/json"
 #: Statistics may be stored by clients, but must be revalidated (ETag) before each use.
@@ -58,6 +61,22 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
         shown = "missing" if value is None else f"{value!r}"
         raise BadRequest(f"'{name}' must be one of: {', '.join(allowed)} (got {shown})")
     return value
+
+
+def series_name(query: Mapping[str, str]) -> str:
+    """The series a time series request names: a metric, and a currency for order metrics."""
+    metric = choice(query, "metric", METRICS + ORDER_METRICS)
+    currency = query.get("currency")
+    if metric in METRICS:
+        if currency is not None:
+            raise BadRequest(f"'currency' is only for the metrics {', '.join(ORDER_METRICS)}")
+        return metric
+    if currency not in CURRENCY_CODES:
+        shown = "missing" if currency is None else f"{currency!r}"
+        raise BadRequest(
+            f"'currency' must be an ISO 4217 code such as EUR for {metric} (got {shown})"
+        )
+    return order_metric(metric, currency)
 
 
 def optional_count(query: Mapping[str, str], name: str) -> int | None:
@@ -132,11 +151,23 @@ def declare_views(app: faust.App, cluster: Cluster, view: MergedView) -> dict[st
             )
             return self.answer(request, answer)
 
+    @app.page("/api/stats/orders")
+    class OrderCounts(OlfView):
+        async def get(self, request: Request) -> Response:
+            try:
+                dimension = choice(request.query, "by", ORDER_DIMENSIONS)
+            except BadRequest as problem:
+                return self.bad_request(problem)
+            answer = view.answer(
+                f"orders/{dimension}", lambda merged: answers.order_counts(merged, dimension)
+            )
+            return self.answer(request, answer)
+
     @app.page("/api/stats/timeseries")
     class TimeSeries(OlfView):
         async def get(self, request: Request) -> Response:
             try:
-                metric = choice(request.query, "metric", METRICS)
+                metric = series_name(request.query)
                 window = choice(request.query, "window", tuple(WINDOW_SIZES))
             except BadRequest as problem:
                 return self.bad_request(problem)
@@ -192,6 +223,7 @@ def declare_views(app: faust.App, cluster: Cluster, view: MergedView) -> dict[st
     return {
         "/api/stats/summary": Summary.answered,
         "/api/stats/customers": CustomerCounts.answered,
+        "/api/stats/orders": OrderCounts.answered,
         "/api/stats/timeseries": TimeSeries.answered,
         "/api/customers/{customer_id}": Customer.answered,
         REPORTS_PATH: InternalReports.answered,

@@ -15,8 +15,8 @@ import faust
 from faust.web import Request, Response, View
 
 from models.customer_event import SEGMENTS, STATUSES
-from models.event_window import METRICS, WINDOW_SIZES
-from models.partition_stats import DIMENSIONS
+from models.event_window import METRICS, ORDER_METRICS, WINDOW_SIZES
+from models.partition_stats import DIMENSIONS, ORDER_DIMENSIONS
 
 OPENAPI_PATH: Final = "/api/openapi.json"
 
@@ -107,7 +107,19 @@ def strict_object(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def points() -> dict[str, Any]:
-    return {"type": "array", "items": ref("Point")}
+    return {"type": "array", "items": {"oneOf": [ref("Point"), ref("AmountPoint")]}}
+
+
+def by_currency(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": "^[A-Z]{3}$"},
+        "additionalProperties": schema,
+    }
+
+
+#: The order series in a snapshot, per currency.
+ORDER_SERIES: Final = rf"^({'|'.join(ORDER_METRICS)})\.[A-Z]{{3}}$"
 
 
 SCHEMAS: Final[dict[str, Any]] = {
@@ -145,12 +157,46 @@ SCHEMAS: Final[dict[str, Any]] = {
             "count": count(1),
         }
     ),
+    "AmountPoint": strict_object(
+        {
+            "start": {"type": "string", "format": "date-time"},
+            "amount": ref("Amount"),
+        }
+    ),
+    "Amount": {
+        "type": "string",
+        "pattern": r"^-?[0-9]+\.[0-9]{2,4}$",
+        "description": "an exact decimal amount in the currency's unit; negative for"
+        " windows with more cancelled than placed",
+    },
+    "OrderFigures": strict_object(
+        {
+            "placed": count(1) | {"description": "orders placed (cancelled ones too)"},
+            "revenue": ref("Amount") | {"description": "amounts of orders not cancelled"},
+        }
+    ),
+    "OrderTotals": by_currency(ref("OrderFigures")),
+    "OrderBuckets": {
+        "type": "object",
+        "description": "per bucket (the customer's current attribute, or 'unknown'), per currency",
+        "additionalProperties": ref("OrderTotals"),
+    },
+    "OrderCounts": strict_object(
+        {
+            "by": enum(ORDER_DIMENSIONS),
+            "orders": ref("OrderBuckets"),
+            "totals": ref("OrderTotals"),
+            "as_of": ref("AsOf"),
+        }
+    ),
     "CustomersTotal": strict_object({"total": count()}),
     "EventCounts": strict_object({"applied": count(), "duplicates": count(), "rejected": count()}),
     "Summary": strict_object(
         {
             "customers": ref("CustomersTotal"),
             "events": ref("EventCounts"),
+            "orders": ref("OrderTotals"),
+            "order_events": ref("EventCounts"),
             "as_of": ref("AsOf"),
         }
     ),
@@ -164,12 +210,21 @@ SCHEMAS: Final[dict[str, Any]] = {
     ),
     "TimeSeries": strict_object(
         {
-            "metric": enum(METRICS),
+            "metric": enum(METRICS + ORDER_METRICS),
             "window": enum(tuple(WINDOW_SIZES)),
             "points": points(),
             "as_of": ref("AsOf"),
         }
-    ),
+    )
+    | {
+        "properties": {
+            "metric": enum(METRICS + ORDER_METRICS),
+            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "window": enum(tuple(WINDOW_SIZES)),
+            "points": points(),
+            "as_of": ref("AsOf"),
+        }
+    },
     "Customer": strict_object(
         {
             "customer_id": {"type": "string"},
@@ -186,10 +241,19 @@ SCHEMAS: Final[dict[str, Any]] = {
     "Snapshot": strict_object(
         {
             "summary": strict_object(
-                {"customers": ref("CustomersTotal"), "events": ref("EventCounts")}
+                {
+                    "customers": ref("CustomersTotal"),
+                    "events": ref("EventCounts"),
+                    "orders": ref("OrderTotals"),
+                    "order_events": ref("EventCounts"),
+                }
             ),
             "counts": strict_object({dimension: ref("Counts") for dimension in DIMENSIONS}),
-            "timeseries": strict_object({metric: points() for metric in METRICS}),
+            "orders": strict_object(
+                {dimension: ref("OrderBuckets") for dimension in ORDER_DIMENSIONS}
+            ),
+            "timeseries": strict_object({metric: points() for metric in METRICS})
+            | {"patternProperties": {ORDER_SERIES: points()}},
             "as_of": ref("AsOf"),
         }
     ),
@@ -263,12 +327,25 @@ PATHS: Final[dict[str, Any]] = {
         parameters=(query("by", "dimension to count by", enum(DIMENSIONS), True),),
         revalidated=True,
     ),
+    "/api/stats/orders": operation(
+        "Orders and revenue per currency, by the customer's current country or segment",
+        ok_json("The orders", ref("OrderCounts")),
+        tag="stats",
+        parameters=(query("by", "dimension to count by", enum(ORDER_DIMENSIONS), True),),
+        revalidated=True,
+    ),
     "/api/stats/timeseries": operation(
-        "Applied events per event-time window, non-empty windows only",
+        "Applied events (or revenue) per event-time window, windows with events only",
         ok_json("The series", ref("TimeSeries")),
         tag="stats",
         parameters=(
-            query("metric", "which events", enum(METRICS), True),
+            query("metric", "which events", enum(METRICS + ORDER_METRICS), True),
+            query(
+                "currency",
+                "ISO 4217 code; required for orders and revenue, not allowed otherwise",
+                {"type": "string", "pattern": "^[A-Z]{3}$"},
+                False,
+            ),
             query("window", "window size", enum(tuple(WINDOW_SIZES)), True),
         ),
         revalidated=True,

@@ -23,8 +23,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.customer_events import apply_batch
 from agents.dead_letters import DeadLetters
+from agents.event_batches import apply_batch
 from app.factory import Olf
 from models.event_window import METRICS
 from models.message_batch import BatchReceipt, MessageBatch

@@ -1,4 +1,4 @@
-"""The apply_customer_events agent through Faust's test_context (no broker)."""
+"""The apply_events agent through Faust's test_context (no broker)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ P = 0  # these tests put everything on one partition
 
 async def put_all(olf: Olf, messages: list[tuple[bytes | None, bytes]]) -> list[str]:
     """Outcomes of ``messages`` put at offsets 0, 1, 2... of partition P."""
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         return [await put(agent, key, value, P) for key, value in messages]
 
 
@@ -60,7 +60,7 @@ async def test_older_or_equal_versions_are_duplicates(olf: Olf) -> None:
 
 
 async def test_update_moves_and_delete_removes_and_higher_create_brings_back(olf: Olf) -> None:
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         for key, value in [
             message("c1", 1, country="NL"),
             message("c2", 1, country="NL"),
@@ -81,7 +81,7 @@ async def test_update_moves_and_delete_removes_and_higher_create_brings_back(olf
 
 
 async def test_counts_are_kept_per_input_partition_and_merged(olf: Olf) -> None:
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         for partition, customer_id in ((1, "c1"), (3, "c2")):
             key, value = message(customer_id, 1, country="NL")
             await put(agent, key, value, partition)
@@ -111,7 +111,7 @@ async def test_messages_seen_before_a_restart_are_not_counted_again(
     olf: Olf, dead_letters: RecordingDeadLetters
 ) -> None:
     messages = [message("c1", 1), (b"c1", b"[]"), message("c1", 1), message("c2", 1)]
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         for key, value in messages:
             await put(agent, key, value, P)
         before = stats(olf)
@@ -129,7 +129,7 @@ async def test_a_batch_sees_its_own_earlier_events(olf: Olf) -> None:
         message_at(P, 1, *message("c1", 1, country="NL")),
         message_at(P, 2, *message("c1", 2, "customer.updated", country="DE")),
     ]
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         assert await put_batch(agent, batch) == ["applied", "duplicate", "applied"]
     assert stats(olf).by_country == {"DE": 1}
     assert (stats(olf).applied, stats(olf).duplicates, stats(olf).offset) == (2, 1, 2)

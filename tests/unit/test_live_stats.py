@@ -36,7 +36,7 @@ async def test_snapshot_has_all_sections_and_one_hour_of_minutes(olf: Olf) -> No
     ]
     messages.append(message("c0", 2, "customer.deleted", occurred_at=minute(89)))
     messages.append(message("c9", 2, "customer.updated", country="BE", occurred_at=minute(90)))
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         for key, value in messages:
             assert await put(agent, key, value, partition_of(key, UNIT_PARTITIONS)) == "applied"
 
@@ -45,7 +45,10 @@ async def test_snapshot_has_all_sections_and_one_hour_of_minutes(olf: Olf) -> No
     assert snapshot["summary"] == {
         "customers": {"total": 9},
         "events": {"applied": 12, "duplicates": 0, "rejected": 0},
+        "orders": {},
+        "order_events": {"applied": 0, "duplicates": 0, "rejected": 0},
     }
+    assert snapshot["orders"] == {"country": {}, "segment": {}}
     assert snapshot["counts"]["country"] == {"NL": 4, "DE": 4, "BE": 1}
     assert snapshot["counts"]["segment"] == {"smb": 9}
     assert snapshot["counts"]["status"] == {"active": 9}

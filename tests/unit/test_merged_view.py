@@ -140,7 +140,7 @@ async def test_a_peer_asks_only_for_what_changed_and_ends_with_the_owners_report
 
     monkeypatch.setattr(reader.cluster, "get", get)
     monkeypatch.setattr(reader.cluster, "peer_urls", lambda: ["http://owner:6066"])
-    async with owner.apply_customer_events.test_context() as agent:
+    async with owner.apply_events.test_context() as agent:
         for version in (1, 2, 3):
             for customer in ("a", "b", "c"):
                 key, value = message(

@@ -95,7 +95,7 @@ def test_schemathesis_reads_every_operation() -> None:
 
 
 def test_query_parameters_come_from_the_document() -> None:
-    assert query_parameters("/api/stats/timeseries") == frozenset({"metric", "window"})
+    assert query_parameters("/api/stats/timeseries") == frozenset({"metric", "currency", "window"})
     assert query_parameters("/api/stream") == frozenset()
     assert query_parameters("/api/internal/reports") == frozenset({"known"})
     assert query_parameters("/not/documented") is None

@@ -114,7 +114,7 @@ CASES: list[tuple[str, bytes | None, bytes, str]] = [
 async def test_rejected_message_goes_to_the_dead_letters_as_sent(
     olf: Olf, dead_letters: RecordingDeadLetters, key: bytes | None, value: bytes, reason: str
 ) -> None:
-    async with olf.apply_customer_events.test_context() as agent:
+    async with olf.apply_events.test_context() as agent:
         assert await put(agent, key, value, PARTITION) == "rejected"
         # The agent goes on with the next message.
         key_ok, value_ok = b"cust-9", orjson.dumps(event_document("cust-9", 1))

@@ -41,7 +41,7 @@ def test_a_changelog_of_olf_0_1_is_refused_with_what_to_do(olf: Olf) -> None:
 
 def test_stats_of_another_format_are_refused() -> None:
     with pytest.raises(UnknownRowFormat, match="OLF_APP_ID"):
-        PartitionStats.decode(b'{"format": 3, "offset": 1}')
+        PartitionStats.decode(b'{"format": 2, "offset": 1}')
 
 
 def test_a_checkpoint_of_a_partition_that_left_is_not_stored(olf: Olf) -> None:

@@ -98,6 +98,8 @@ def test_faust_would_create_its_topics_without_min_insync_replicas(
         for name in (
             "customer-events",
             "customer-events-dlq",
+            "order-events",
+            "order-events-dlq",
             changelog.get_topic_name(),
             faust_leader_topic(app.conf.id),
         )
