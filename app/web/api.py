@@ -71,7 +71,7 @@ def series_name(query: Mapping[str, str]) -> str:
         if currency is not None:
             raise BadRequest(f"'currency' is only for the metrics {', '.join(ORDER_METRICS)}")
         return metric
-    if currency not in CURRENCY_CODES:
+    if currency is None or currency not in CURRENCY_CODES:
         shown = "missing" if currency is None else f"{currency!r}"
         raise BadRequest(
             f"'currency' must be an ISO 4217 code such as EUR for {metric} (got {shown})"
