@@ -12,6 +12,7 @@ from tests.reference_model import ReferenceModel
 
 SUMMARY = "/api/stats/summary"
 DIMENSIONS = ("country", "segment", "status")
+ORDER_DIMENSIONS = ("country", "segment")
 
 
 def event_counts(model: ReferenceModel) -> dict[str, int]:
@@ -19,11 +20,41 @@ def event_counts(model: ReferenceModel) -> dict[str, int]:
     return {"applied": model.applied, "duplicates": model.duplicates, "rejected": model.rejected}
 
 
+def order_event_counts(model: ReferenceModel) -> dict[str, int]:
+    """The summary's ``order_events``."""
+    return {
+        "applied": model.order_applied,
+        "duplicates": model.order_duplicates,
+        "rejected": model.order_rejected,
+    }
+
+
 def expected_answers(model: ReferenceModel) -> dict[str, Any]:
     """Every statistics answer the model predicts, by path."""
     answers: dict[str, Any] = {
-        SUMMARY: {"customers": {"total": model.total}, "events": event_counts(model)}
+        SUMMARY: {
+            "customers": {"total": model.total},
+            "events": event_counts(model),
+            "orders": model.order_totals(),
+            "order_events": order_event_counts(model),
+        }
     }
+    for by in ORDER_DIMENSIONS:
+        answers[f"/api/stats/orders?by={by}"] = {
+            "by": by,
+            "orders": model.order_counts(by),
+            "totals": model.order_totals(),
+        }
+    for currency in model.currencies():
+        for metric in ("orders", "revenue"):
+            for window in ("1m", "1h"):
+                path = f"/api/stats/timeseries?metric={metric}&currency={currency}&window={window}"
+                answers[path] = {
+                    "metric": metric,
+                    "currency": currency,
+                    "window": window,
+                    "points": model.points(f"{metric}.{currency}", window),
+                }
     for by in DIMENSIONS:
         answers[f"/api/stats/customers?by={by}"] = {
             "by": by,

@@ -1,10 +1,12 @@
-"""Seeded random streams of customer events with their ground truth, for big tests.
+"""Seeded random streams of customer (and order) events with their ground truth, for big tests.
 
 Unlike the hypothesis strategies, these look like a real system's traffic:
 versions mostly in order per customer, plus producer retries, replays of old
 versions, gaps, deletes and re-creates, a sprinkle of malformed messages, and
 snapshots of a customer's current state, as a republish writes them (applied
 where the customer's latest event was malformed, duplicates otherwise).
+With ``orders``, that share of the messages are order events: orders placed
+by any customer (some before it exists), some of them cancelled later.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from tests.messages import (
     CORRUPTIONS,
@@ -20,7 +23,8 @@ from tests.messages import (
     STATUSES,
     valid_message,
 )
-from tests.reference_model import SNAPSHOT, Facts, Sent
+from tests.order_messages import ORDER_CORRUPTIONS, order_message
+from tests.reference_model import ORDER_EVENTS, SNAPSHOT, Facts, OrderFacts, Sent
 
 START = datetime(2026, 11, 24, tzinfo=UTC).timestamp()
 
@@ -32,9 +36,11 @@ def random_stream(
     partitions: int,
     malformed: float = 0.02,
     snapshots: float = 0.02,
+    orders: float = 0.0,
 ) -> list[Sent]:
     """``count`` messages about ``customers`` customers over about three days."""
     rng = random.Random(seed)
+    placed: list[OrderFacts] = []
     versions: dict[str, int] = {}
     alive: set[str] = set()
     #: The owner's current state of each customer: what a snapshot restates.
@@ -43,7 +49,14 @@ def random_stream(
     for index in range(count):
         moment = START + index * (3 * 86400 / count) + rng.uniform(-600, 600)
         roll = rng.random()
-        if roll < malformed:
+        if rng.random() < orders:
+            order = _next_order(rng, placed, customers, moment)
+            if roll < malformed:
+                key, value = ORDER_CORRUPTIONS[rng.choice(sorted(ORDER_CORRUPTIONS))](order)
+                sent.append(Sent(0, key, value, None, ORDER_EVENTS))
+            else:
+                sent.append(order_message(order, partitions))
+        elif roll < malformed:
             facts = _next_facts(rng, versions, alive, customers, moment)
             current[facts.customer_id] = facts  # a change whose event was lost
             corrupt = CORRUPTIONS[rng.choice(sorted(CORRUPTIONS))]
@@ -77,6 +90,26 @@ def _next_facts(
         alive.discard(customer_id)
         return Facts(customer_id, "customer.deleted", version, moment, None)
     return Facts(customer_id, "customer.updated", version, moment, profile)
+
+
+def _next_order(
+    rng: random.Random, placed: list[OrderFacts], customers: int, moment: float
+) -> OrderFacts:
+    """A new order of any customer, or (one time in four) the cancellation of a placed one."""
+    if placed and rng.random() < 0.25:
+        order = placed.pop(rng.randrange(len(placed)))
+        return replace(order, type="order.cancelled", version=2, occurred_at=moment)
+    order = OrderFacts(
+        customer_id=f"cust-{rng.randrange(customers):05d}",
+        order_id=f"order-{rng.getrandbits(48):012x}",
+        type="order.placed",
+        version=1,
+        occurred_at=moment,
+        amount=Decimal(rng.randrange(1, 500_000)).scaleb(-2),
+        currency=rng.choice(("EUR", "EUR", "USD", "GBP")),
+    )
+    placed.append(order)
+    return order
 
 
 def with_poison_pills(stream: list[Sent], count: int, seed: int) -> list[Sent]:

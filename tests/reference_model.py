@@ -84,6 +84,9 @@ class ReferenceModel:
     duplicates: int = 0
     rejected: int = 0
     dead_letters: list[tuple[int, int, bytes | None, bytes | None]] = field(default_factory=list)
+    order_dead_letters: list[tuple[int, int, bytes | None, bytes | None]] = field(
+        default_factory=list
+    )
     events: Counter[tuple[str, int]] = field(default_factory=Counter)  # (metric, second)
     newest: float | None = None
     order_versions: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -106,11 +109,13 @@ class ReferenceModel:
     def feed(self, sent: Sent, offset: int) -> None:
         facts = sent.facts
         if facts is None:
+            letter = (sent.partition, offset, sent.key, sent.value)
             if sent.topic == ORDER_EVENTS:
                 self.order_rejected += 1
+                self.order_dead_letters.append(letter)
             else:
                 self.rejected += 1
-            self.dead_letters.append((sent.partition, offset, sent.key, sent.value))
+                self.dead_letters.append(letter)
             return
         if isinstance(facts, OrderFacts):
             self.feed_order(facts)

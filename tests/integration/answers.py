@@ -17,9 +17,11 @@ from tests.reference_model import ReferenceModel
 
 
 def processed(summary: dict[str, Any]) -> int:
-    """Messages a summary says were processed (applied, duplicate or rejected)."""
-    events = summary["events"]
-    return int(events["applied"] + events["duplicates"] + events["rejected"])
+    """Messages of both topics a summary says were processed (applied, duplicate or rejected)."""
+    return sum(
+        int(events["applied"] + events["duplicates"] + events["rejected"])
+        for events in (summary["events"], summary["order_events"])
+    )
 
 
 def wait_until_processed(worker: Worker, total: int, timeout: float) -> float:

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from tests.integration.broker import Broker, PrivateBroker, ensure_broker, stop_broker
 from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
-from tests.integration.kafka_io import idempotent_producer
+from tests.integration.kafka_io import idempotent_producer, order_topic
 from tests.integration.worker import Worker, free_port, free_port_pair
 
 pytestmark = pytest.mark.integration
@@ -93,6 +93,7 @@ def worker_factory(
             "OLF_APP_ID": unique_name,
             "OLF_BROKER_URL": broker.url,
             "OLF_CUSTOMER_EVENTS_TOPIC": events_topic,
+            "OLF_ORDER_EVENTS_TOPIC": order_topic(events_topic),
             "OLF_WEB_PORT": str(free_port()),
             "OLF_DATA_DIR": str(tmp_path / f"worker-{index}"),
             "OLF_TOPIC_PARTITIONS": "8",

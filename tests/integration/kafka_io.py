@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from agents.dead_letters import OFFSET_HEADER, PARTITION_HEADER
-from tests.reference_model import Sent
+from tests.reference_model import ORDER_EVENTS, Sent
 
 
 @asynccontextmanager
@@ -25,19 +25,38 @@ async def idempotent_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]
         await producer.stop()
 
 
+def topic_of(sent: Sent, topic: str) -> str:
+    """Where a test sends ``sent``: ``topic``, or its order topic ``<topic>-orders``."""
+    return order_topic(topic) if sent.topic == ORDER_EVENTS else topic
+
+
+def order_topic(customer_topic: str) -> str:
+    """The order topic of a test whose customer topic is ``customer_topic``."""
+    return f"{customer_topic}-orders"
+
+
+def as_placed(sent: Sent, partition: int) -> Sent:
+    """``sent`` with the partition the producer gave it."""
+    return Sent(partition, sent.key, sent.value, sent.facts, sent.topic)
+
+
 async def produce(
     producer: AIOKafkaProducer, topic: str, stream: list[Sent]
 ) -> list[tuple[Sent, int]]:
     """Publish ``stream`` in order; return each message with the partition and offset it got.
 
-    The producer's partitioner picks partitions (by key), the broker assigns
+    Order events go to ``topic``'s order topic (:func:`order_topic`). The
+    producer's partitioner picks partitions (by key), the broker assigns
     offsets; the reference model needs both for dead letters.
     """
-    pending = [await producer.send(topic, value=sent.value, key=sent.key) for sent in stream]
+    pending = [
+        await producer.send(topic_of(sent, topic), value=sent.value, key=sent.key)
+        for sent in stream
+    ]
     placed = []
     for sent, future in zip(stream, pending, strict=True):
         metadata = await future
-        placed.append((Sent(metadata.partition, sent.key, sent.value, sent.facts), metadata.offset))
+        placed.append((as_placed(sent, metadata.partition), metadata.offset))
     return placed
 
 
@@ -111,13 +130,12 @@ class SteadyProducer(threading.Thread):
                 due = started + start / self.rate
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
                 for sent in self.stream[start : start + chunk]:
-                    pending.append(await producer.send(self.topic, value=sent.value, key=sent.key))
+                    topic = topic_of(sent, self.topic)
+                    pending.append(await producer.send(topic, value=sent.value, key=sent.key))
             placed = []
             for sent, future in zip(self.stream, pending, strict=True):
                 metadata = await future
-                placed.append(
-                    (Sent(metadata.partition, sent.key, sent.value, sent.facts), metadata.offset)
-                )
+                placed.append((as_placed(sent, metadata.partition), metadata.offset))
             return placed
 
     def result(self, timeout: float) -> list[tuple[Sent, int]]:

@@ -1,4 +1,7 @@
-"""Two workers, eight partitions, ten thousand events: every answer equals the model.
+"""Two workers, eight partitions, ten thousand events of two topics: every answer equals the model.
+
+A third of the messages are orders, joined with the customers they belong to
+(some placed before their customer exists, some cancelled, some malformed).
 
 The workers share an internal token, so every complete answer also shows that
 they accept each other's internal requests; an outsider gets 401.
@@ -26,7 +29,7 @@ from tests.integration.answers import (
     wait_until_ready,
 )
 from tests.integration.broker import Broker
-from tests.integration.kafka_io import dead_letter_tuples, produce, read_topic
+from tests.integration.kafka_io import dead_letter_tuples, order_topic, produce, read_topic
 from tests.integration.worker import Worker
 from tests.messages import valid_message
 from tests.random_stream import random_stream
@@ -54,11 +57,14 @@ async def test_two_workers_answer_exactly_what_the_model_says(
     for worker in (first, second):
         wait_until_ready(worker, 90.0)
 
-    stream = random_stream(seed=7, count=EVENTS, customers=1500, partitions=PARTITIONS)
+    stream = random_stream(seed=7, count=EVENTS, customers=1500, partitions=PARTITIONS, orders=0.3)
     started = time.monotonic()
     model = ReferenceModel.of(await produce(producer, events_topic, stream))
     assert model.rejected > 100, "the stream should exercise rejections"
     assert model.duplicates > 300, "the stream should exercise duplicates"
+    assert model.order_rejected > 30, "and rejections of orders"
+    assert model.order_duplicates > 50, "and duplicate orders"
+    assert "unknown" in model.order_counts("country"), "and orders of unknown customers"
 
     for worker in (first, second):
         wait_until_processed(worker, EVENTS, 240.0)
@@ -72,12 +78,16 @@ async def test_two_workers_answer_exactly_what_the_model_says(
         second.get_json("/api/internal/reports")
     assert refused.value.code == 401
 
-    dead = await read_topic(broker.bootstrap, f"{events_topic}-dlq", len(model.dead_letters))
-    assert dead_letter_tuples(dead) == sorted(model.dead_letters, key=lambda item: item[:2])
-    for record in dead:
-        headers = dict(record.headers)
-        assert headers[TOPIC_HEADER] == events_topic.encode()
-        assert headers[REASON_HEADER]
+    for topic, letters in (
+        (events_topic, model.dead_letters),
+        (order_topic(events_topic), model.order_dead_letters),
+    ):
+        dead = await read_topic(broker.bootstrap, f"{topic}-dlq", len(letters))
+        assert dead_letter_tuples(dead) == sorted(letters, key=lambda item: item[:2])
+        for record in dead:
+            headers = dict(record.headers)
+            assert headers[TOPIC_HEADER] == topic.encode()
+            assert headers[REASON_HEADER]
 
     # Freshness (docs/api.md#freshness): a new customer of a partition the
     # second worker owns is in the first worker's answers within the bound.
