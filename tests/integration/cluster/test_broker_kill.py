@@ -31,7 +31,7 @@ from tests.integration.cluster.replicas import (
     replication_of,
     wait_for_partitions,
 )
-from tests.integration.kafka_io import SteadyProducer
+from tests.integration.kafka_io import SteadyProducer, order_topic
 from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker
 from tests.random_stream import random_stream
@@ -56,17 +56,18 @@ async def test_killing_the_busiest_broker_loses_no_acknowledged_event(
     workers = start_ready_workers(worker_factory, 2, **REPLICATED_ENV)
     changelog = f"{unique_name}-statistics-changelog"
     leader_topic = f"{unique_name}-__assignor-__leader"  # Faust's own
-    own_topics = [events_topic, f"{events_topic}-dlq", changelog, leader_topic]
+    inputs = [events_topic, order_topic(events_topic)]
+    own_topics = [*inputs, *(f"{topic}-dlq" for topic in inputs), changelog, leader_topic]
     assert await replication_of(broker.bootstrap, own_topics) == {
         topic: (3, "2") for topic in own_topics
     }
 
-    stream = random_stream(seed=23, count=EVENTS, customers=4000, partitions=PARTITIONS)
+    stream = random_stream(seed=23, count=EVENTS, customers=4000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
     reached = wait_until_processed_at_least(workers[0], EVENTS // 3, 300.0)
 
-    busiest_topics = [events_topic, changelog]
+    busiest_topics = [*inputs, changelog]
     led = leaders(await partition_states(broker.bootstrap, busiest_topics))
     victim, count = min(led.items(), key=lambda item: (-item[1], item[0]))
     killed_at = time.monotonic()

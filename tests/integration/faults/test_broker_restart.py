@@ -33,7 +33,7 @@ async def test_broker_restart_during_processing_changes_no_number(
     record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory(OLF_BROKER_URL=private_broker.url)
-    stream = random_stream(seed=13, count=EVENTS, customers=4000, partitions=PARTITIONS)
+    stream = random_stream(seed=13, count=EVENTS, customers=4000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(private_broker.bootstrap, events_topic, stream, RATE)
     producer.start()
 

@@ -33,7 +33,7 @@ def test_join_then_kill_changes_no_number(
     record_property: Callable[[str, object], None],
 ) -> None:
     first = worker_factory()
-    stream = random_stream(seed=17, count=EVENTS, customers=5000, partitions=PARTITIONS)
+    stream = random_stream(seed=17, count=EVENTS, customers=5000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
 

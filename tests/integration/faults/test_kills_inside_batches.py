@@ -46,7 +46,7 @@ def test_kills_at_random_moments_change_no_number(
         OLF_BATCH_SIZE="100",
         OLF_BROKER_SESSION_TIMEOUT="6",
     )
-    stream = random_stream(seed=23, count=EVENTS, customers=3000, partitions=PARTITIONS)
+    stream = random_stream(seed=23, count=EVENTS, customers=3000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
 

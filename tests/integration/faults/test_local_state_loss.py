@@ -33,7 +33,7 @@ def test_restart_without_local_state_changes_no_number(
     record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
-    stream = random_stream(seed=19, count=EVENTS, customers=4000, partitions=PARTITIONS)
+    stream = random_stream(seed=19, count=EVENTS, customers=4000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
 

@@ -35,7 +35,7 @@ def test_three_kills_during_processing_change_no_number(
     record_property: Callable[[str, object], None],
 ) -> None:
     worker = worker_factory()
-    stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS)
+    stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
 
