@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,11 @@ from playwright.async_api import Page, async_playwright
 
 from tests.events import message
 from tests.integration.broker import REPO_ROOT
+from tests.integration.kafka_io import order_topic
 from tests.integration.ready_workers import start_ready_workers
 from tests.integration.worker import Worker
+from tests.order_messages import order_document
+from tests.reference_model import OrderFacts, money
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,6 +62,8 @@ class Expected:
     countries: int
     series_totals: dict[str, int]
     newest: datetime
+    #: (country or unknown, currency) -> (orders placed, revenue)
+    orders: dict[tuple[str, str], tuple[int, str]]
 
 
 def an_hour_of_events() -> tuple[list[tuple[bytes, bytes]], Expected]:
@@ -100,7 +106,8 @@ def an_hour_of_events() -> tuple[list[tuple[bytes, bytes]], Expected]:
             totals["deletions"] += 1
     messages.extend(messages[index] for index in (3, 30, 60))  # retries: duplicates
     messages.extend([(b"cust-x", b"not json"), (b"cust-y", b'{"type": "customer.exploded"}')])
-    return messages, Expected(
+    orders, expected_orders = some_orders(state)
+    return messages + orders, Expected(
         customers=len(state),
         applied=sum(totals.values()),
         duplicates=3,
@@ -108,7 +115,40 @@ def an_hour_of_events() -> tuple[list[tuple[bytes, bytes]], Expected]:
         countries=len({country for country, _, _ in state.values()}),
         series_totals=dict(totals),
         newest=max(times),
+        orders=expected_orders,
     )
+
+
+def some_orders(
+    state: dict[str, tuple[str, str, str]],
+) -> tuple[list[tuple[bytes, bytes]], dict[tuple[str, str], tuple[int, str]]]:
+    """Orders of every fifth customer (deleted ones too) and of one OLF never hears of.
+
+    Returns them as order-events messages (marked with the topic's name first)
+    and the table rows they make.
+    """
+    placed: Counter[tuple[str, str]] = Counter()
+    revenue: dict[tuple[str, str], Decimal] = {}
+    messages = []
+    customers = [f"cust-{index}" for index in range(0, 150, 5)] + ["cust-never-created"]
+    for number, customer in enumerate(customers):
+        facts = OrderFacts(
+            customer_id=customer,
+            order_id=f"order-{number}",
+            type="order.cancelled" if number % 4 == 3 else "order.placed",
+            version=2 if number % 4 == 3 else 1,
+            occurred_at=(START + timedelta(minutes=30 + number)).timestamp(),
+            amount=Decimal("19.90") + Decimal(number).scaleb(-2),
+            currency="USD" if number % 3 == 0 else "EUR",
+        )
+        messages.append((b"order:" + customer.encode(), json.dumps(order_document(facts)).encode()))
+        country = state[customer][0] if customer in state else "unknown"
+        key = (country, facts.currency)
+        placed[key] += 1
+        revenue[key] = revenue.get(key, Decimal(0)) + (
+            Decimal(0) if facts.type == "order.cancelled" else facts.amount
+        )
+    return messages, {key: (placed[key], money(revenue[key])) for key in placed}
 
 
 async def data_value(page: Page, test_id: str) -> str | None:
@@ -149,7 +189,11 @@ async def test_the_dashboard_shows_produced_events_live(
             await page.evaluate("window.notReloaded = true")
 
             for key, value in messages:
-                await producer.send(events_topic, value=value, key=key)
+                if key.startswith(b"order:"):
+                    key = key.removeprefix(b"order:")
+                    await producer.send(order_topic(events_topic), value=value, key=key)
+                else:
+                    await producer.send(events_topic, value=value, key=key)
             await producer.flush()
 
             await page.wait_for_function(
@@ -168,6 +212,20 @@ async def test_the_dashboard_shows_produced_events_live(
             assert await chart.locator("path.series").count() == 3
             bars = page.locator('[data-testid="country-chart"] rect.bar')
             assert await bars.count() == min(expected.countries, 12)  # 11 and "other"
+            await page.wait_for_function(
+                "document.querySelector('[data-testid=orders-table] table')?.dataset.rows"
+                f" === '{len(expected.orders)}'"
+            )
+            shown = page.locator('[data-testid="orders-table"] tbody tr')
+            assert await shown.count() == min(len(expected.orders), 12)
+            for index in range(await shown.count()):
+                row = shown.nth(index)
+                bucket = await row.get_attribute("data-bucket") or ""
+                currency = await row.get_attribute("data-currency") or ""
+                placed, revenue = expected.orders[bucket, currency]
+                assert await row.get_attribute("data-placed") == str(placed)
+                assert await row.get_attribute("data-revenue") == revenue
+            assert ("unknown", "EUR") in expected.orders or ("unknown", "USD") in expected.orders
             newest = expected.newest.strftime("%Y-%m-%d %H:%M:%S")
             assert await page.inner_text('[data-testid="as-of"]') == (
                 f"newest event {newest} UTC · lag 0 · 8/8 partitions"

@@ -15,52 +15,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries import answers
-from app.queries.answers import MergedReports
 from app.queries.live_stats import live_snapshot
-from models.event_window import METRICS
 from tests.conftest import UNIT_PARTITIONS, build_olf
+from tests.join_answers import model_answers, view_answers
 from tests.olf_driver import FollowedReports, RecordingDeadLetters, local_view, run_stream
 from tests.order_messages import two_topic_streams
 from tests.reference_model import ReferenceModel, Sent
-
-
-def expected(model: ReferenceModel) -> dict[str, Any]:
-    series = [*METRICS, *(f"{m}.{c}" for c in model.currencies() for m in ("orders", "revenue"))]
-    return {
-        "order_events": {
-            "applied": model.order_applied,
-            "duplicates": model.order_duplicates,
-            "rejected": model.order_rejected,
-        },
-        "events": {
-            "applied": model.applied,
-            "duplicates": model.duplicates,
-            "rejected": model.rejected,
-        },
-        "orders": model.order_totals(),
-        "by_country": model.order_counts("country"),
-        "by_segment": model.order_counts("segment"),
-        "customers": model.counts("country"),
-        "newest": model.newest_event_time(),
-        "series": {(s, w): model.points(s, w) for s in series for w in ("1m", "1h")},
-    }
-
-
-def actual(merged: MergedReports, series: list[tuple[str, str]]) -> dict[str, Any]:
-    summary = answers.summary(merged)
-    by_country = answers.order_counts(merged, "country")
-    assert by_country["totals"] == summary["orders"]
-    return {
-        "order_events": summary["order_events"],
-        "events": summary["events"],
-        "orders": summary["orders"],
-        "by_country": by_country["orders"],
-        "by_segment": answers.order_counts(merged, "segment")["orders"],
-        "customers": merged.counts("country"),
-        "newest": merged.as_of()["newest_event_time"],
-        "series": {(s, w): merged.points(s, w) for s, w in series},
-    }
 
 
 async def run(data_dir: Path, stream: list[Sent], sizes: list[int]) -> list[dict[str, Any]]:
@@ -69,10 +29,10 @@ async def run(data_dir: Path, stream: list[Sent], sizes: list[int]) -> list[dict
     followed = FollowedReports(olf, UNIT_PARTITIONS)
     await run_stream(olf, stream, sizes, after_batch=followed.step)
     model = ReferenceModel.of((sent, offset) for offset, sent in enumerate(stream))
-    want = expected(model)
+    want = model_answers(model)
     views = (local_view(olf, UNIT_PARTITIONS), followed.merged(), followed.merged_copies())
     for merged in views:
-        got = actual(merged, list(want["series"]))
+        got = view_answers(merged, list(want["series"]))
         assert got == want
         # The snapshot's series are the order series the partitions hold, no more.
         snapshot = live_snapshot(merged)

@@ -13,6 +13,8 @@
   const MINUTES = 60;
   const MINUTE_MS = 60 * 1000;
   const MAX_BARS = 12;
+  // Rows of the orders table; the busiest countries and currencies.
+  const MAX_ORDER_ROWS = 12;
   const RECONNECT_MS = 3000;
   const LABELS = {
     connecting: "Connecting…",
@@ -91,6 +93,43 @@
     for (const dimension of DIMENSIONS) {
       drawBars(document.getElementById(`counts-${dimension}`), counts[dimension]);
     }
+    drawOrders(document.getElementById("orders-country"), snapshot.orders.country);
+  }
+
+  // One row per country and currency, most orders first. Revenue is shown as
+  // the API's exact decimal string: never parsed into a float.
+  function drawOrders(container, orders) {
+    const rows = [];
+    for (const [bucket, currencies] of Object.entries(orders || {})) {
+      for (const [currency, figures] of Object.entries(currencies)) {
+        rows.push({ bucket, currency, ...figures });
+      }
+    }
+    if (rows.length === 0) {
+      emptyNote(container, "No orders yet");
+      return;
+    }
+    rows.sort((a, b) => b.placed - a.placed || a.bucket.localeCompare(b.bucket) || a.currency.localeCompare(b.currency));
+    const table = document.createElement("table");
+    const head = table.createTHead().insertRow();
+    for (const title of ["Country", "Currency", "Orders", "Revenue"]) {
+      const cell = document.createElement("th");
+      cell.textContent = title;
+      head.append(cell);
+    }
+    const body = table.createTBody();
+    for (const row of rows.slice(0, MAX_ORDER_ROWS)) {
+      const line = body.insertRow();
+      line.dataset.bucket = row.bucket;
+      line.dataset.currency = row.currency;
+      line.dataset.placed = String(row.placed);
+      line.dataset.revenue = row.revenue;
+      for (const text of [row.bucket, row.currency, numbers.format(row.placed), row.revenue]) {
+        line.insertCell().textContent = text;
+      }
+    }
+    table.dataset.rows = String(rows.length);
+    container.replaceChildren(table);
   }
 
   function setNumber(testId, value) {
