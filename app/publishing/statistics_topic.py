@@ -17,7 +17,8 @@ with the one it last published, so an unchanged view costs one identity check
 published at once, or, within :data:`PUBLISH_EVERY` of this worker's previous
 attempt, as soon as that second is up, with the then-newest snapshot: at most
 one message a second, and once the statistics stop changing the newest message
-holds them. Nothing changed: nothing is published.
+holds them. Nothing changed: nothing is published. Within that second the view
+is not even read, so a busy view costs about one snapshot build a second.
 
 Only complete snapshots (``as_of.complete`` true) are published. A subscriber
 typically reads only the newest message, which compaction keeps; a partial sum
@@ -147,14 +148,16 @@ class StatisticsPublisher:
             # leads again, it publishes even an unchanged snapshot.
             self._last = self._last_seen = None
             return False
+        if self.clock() - self._last_attempt < self.every:
+            # Not even read: while events stream in, the view changes every step, and
+            # its snapshot is built only when read (or for the live stream's clients).
+            return False
         snapshot = self.read()
         if snapshot is self._last_seen:
             return False
         if not complete(snapshot) or snapshot == self._last:
             self._last_seen = snapshot
             return False
-        if self.clock() - self._last_attempt < self.every:
-            return False  # published within the second: this one waits for the next step
         self._last_attempt = self.clock()
         await self.send(encode(snapshot, self.worker(), self.wall_clock()))
         self._last = self._last_seen = snapshot

@@ -119,13 +119,12 @@ def newest_shows(records: list[ConsumerRecord[bytes, bytes]], worker: Worker) ->
 
 
 async def test_the_topic_follows_the_stream_and_its_newest_message_equals_the_answers(
-    worker_factory: Callable[..., Worker], broker: Broker, events_topic: str, unique_name: str
+    worker_factory: Callable[..., Worker], broker: Broker, events_topic: str, statistics_topic: str
 ) -> None:
-    topic = f"{unique_name}-statistics"
-    (worker,) = start_ready_workers(worker_factory, 1, OLF_STATISTICS_TOPIC=topic)
+    (worker,) = start_ready_workers(worker_factory, 1)
     stream = random_stream(seed=11, count=EVENTS, customers=800, partitions=PARTITIONS)
 
-    async with follow_topic(broker.bootstrap, topic) as records:
+    async with follow_topic(broker.bootstrap, statistics_topic) as records:
         streaming_from = time.time()
         producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
         producer.start()
@@ -163,18 +162,12 @@ async def test_only_the_leader_publishes_and_another_worker_takes_over_when_it_i
     broker: Broker,
     producer: AIOKafkaProducer,
     events_topic: str,
-    unique_name: str,
+    statistics_topic: str,
 ) -> None:
-    topic = f"{unique_name}-statistics"
-    workers = start_ready_workers(
-        worker_factory,
-        2,
-        OLF_STATISTICS_TOPIC=topic,
-        OLF_BROKER_SESSION_TIMEOUT=SESSION_TIMEOUT,
-    )
+    workers = start_ready_workers(worker_factory, 2, OLF_BROKER_SESSION_TIMEOUT=SESSION_TIMEOUT)
     stream = random_stream(seed=5, count=4000, customers=600, partitions=PARTITIONS)
 
-    async with follow_topic(broker.bootstrap, topic) as records:
+    async with follow_topic(broker.bootstrap, statistics_topic) as records:
         leading = {one.base_url: metric(one, "olf_statistics_publisher") for one in workers}
         assert sorted(leading.values()) == [0.0, 1.0], leading
         leader, other = sorted(workers, key=lambda worker: -leading[worker.base_url])

@@ -42,14 +42,20 @@ class Stage:
         self.ticks = 1000
         self.sent: list[dict[str, Any]] = []
         self.failing = False
+        #: Times the publisher read the view: each read of a changed view builds a snapshot.
+        self.reads = 0
         self.publisher = StatisticsPublisher(
-            lambda: self.current,
+            self.read,
             lambda: self.leader,
             self.send,
             lambda: WORKER,
             clock=lambda: self.now,
             wall_clock=lambda: PUBLISHED_AT,
         )
+
+    def read(self) -> Snapshot:
+        self.reads += 1
+        return self.current
 
     @property
     def now(self) -> float:
@@ -114,6 +120,7 @@ async def test_changes_are_published_at_most_once_a_second_and_the_newest_last(
 
     stage.publisher.send = timed_send
     await stage.run(10.0, change_every=0.1)  # 100 changes
+    assert stage.reads == len(stage.sent) == 10  # within a second of a message, no read
     changes_end = stage.current
     await stage.run(3.0)
 
