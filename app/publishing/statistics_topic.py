@@ -42,7 +42,9 @@ complete snapshot of its own view, and ``worker`` tells the two apart.
 
 Delivery: through an idempotent ``acks=all`` producer of OLF's own
 (:class:`tables.durable_producer.DurableProducer`); a send that fails is
-retried, with the newest snapshot, at the next step.
+retried, with the newest snapshot, at the next step. A send the broker holds
+up (an outage) while leadership moves can land after the new leader's first
+message; its older ``published_at`` shows it, and the next change replaces it.
 """
 
 from __future__ import annotations
