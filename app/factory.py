@@ -16,6 +16,11 @@ from faust.types.transports import ConsumerT, ProducerT
 from agents.dead_letters import DeadLetters, KafkaDeadLetters, dead_letter_topic_name
 from agents.event_batches import declare_events_agent
 from app.log_format import logging_config
+from app.publishing.statistics_topic import (
+    StatisticsPublisher,
+    declare_statistics_publisher,
+    statistics_topic_spec,
+)
 from app.queries.cluster import Cluster
 from app.queries.merged_view import MergedView, keep_merged_view
 from app.settings import Settings, SettingsError, env_var_name
@@ -56,7 +61,8 @@ class OlfApp(faust.App):
     own_topics: tuple[TopicSpec, ...] = ()
     #: Makes the statistics durable before each commit (set by create_olf).
     checkpointer: Checkpointer | None = None
-    #: OLF's own producers (checkpoints, dead letters), started and stopped with the app.
+    #: OLF's own producers (checkpoints, dead letters, statistics), started and stopped
+    #: with the app.
     durable_producers: tuple[DurableProducer, ...] = ()
     #: Seconds a stopping worker may take before it exits anyway (set by create_olf).
     stop_timeout: float = 30.0
@@ -121,6 +127,7 @@ class Olf:
     cluster: Cluster
     view: MergedView
     apply_events: AgentT[MessageBatch]
+    statistics_publisher: StatisticsPublisher
 
 
 def raw_topic(
@@ -214,12 +221,14 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
         ),
         # Faust's own, which it would create without min.insync.replicas.
         TopicSpec(faust_leader_topic(settings.app_id), 1, in_sync),
+        statistics_topic_spec(settings.statistics_topic, in_sync),
     )
     statistics = Statistics(table)
     app.servers = tuple(servers)
     writer = ChangelogWriter(servers, changelog.get_topic_name())
     dead_letter_producer = DurableProducer(servers)
-    app.durable_producers = (writer.durable, dead_letter_producer)
+    statistics_producer = DurableProducer(servers)
+    app.durable_producers = (writer.durable, dead_letter_producer, statistics_producer)
     app.stop_timeout = settings.stop_timeout
 
     def acknowledge(receipt: BatchReceipt) -> None:
@@ -252,7 +261,17 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     install_internal_auth(app, settings.internal_token)
     view = MergedView(cluster)
     keep_merged_view(app, view)
+    publisher = declare_statistics_publisher(
+        app, view, statistics_producer, settings.statistics_topic
+    )
     answered = declare_views(app, cluster, view)
-    declare_metrics(app, cluster, answered)
+    declare_metrics(app, cluster, answered, publisher)
     declare_web_server(app, cluster, view, settings)
-    return Olf(app=app, statistics=statistics, cluster=cluster, view=view, apply_events=agent)
+    return Olf(
+        app=app,
+        statistics=statistics,
+        cluster=cluster,
+        view=view,
+        apply_events=agent,
+        statistics_publisher=publisher,
+    )

@@ -43,6 +43,8 @@ class Settings:
     topic_min_insync_replicas: int = 1
     customer_events_topic: str = "customer-events"
     order_events_topic: str = "order-events"
+    #: The compacted topic the leader publishes the merged statistics to (app.publishing).
+    statistics_topic: str = "olf-statistics"
     standby_replicas: int = 1
     broker_session_timeout: float = 10.0
     #: Seconds between checkpoints (changelog writes, then input offset commits).
@@ -106,6 +108,18 @@ class Settings:
             raise SettingsError(f"{env_var_name('stream_max_clients')} must be >= 1")
         if not environment.positive_finite(self.stream_write_timeout):
             raise SettingsError(f"{env_var_name('stream_write_timeout')} must be > 0 seconds")
+        for input_topic in ("customer_events_topic", "order_events_topic"):
+            if self.statistics_topic == getattr(self, input_topic):
+                # The published snapshots would come back as malformed input events.
+                raise SettingsError(
+                    f"{env_var_name('statistics_topic')} must differ from"
+                    f" {env_var_name(input_topic)}"
+                )
+        if self.order_events_topic == self.customer_events_topic:
+            raise SettingsError(
+                f"{env_var_name('order_events_topic')} must differ from"
+                f" {env_var_name('customer_events_topic')}"
+            )
         if self.standby_replicas < 0:
             raise SettingsError(f"{env_var_name('standby_replicas')} must be >= 0")
         if self.log_format not in LOG_FORMATS:
@@ -145,6 +159,7 @@ _CONVERTERS: Final[dict[str, environment.Converter]] = {
     "topic_min_insync_replicas": environment.integer,
     "customer_events_topic": environment.non_empty,
     "order_events_topic": environment.non_empty,
+    "statistics_topic": environment.non_empty,
     "standby_replicas": environment.integer,
     "broker_session_timeout": environment.seconds,
     "checkpoint_interval": environment.seconds,

@@ -20,6 +20,10 @@ longer see now that input and changelog arrive in batches
 * ``olf_changelog_rows_restored_total``: rows restored from the changelog (recovery, standbys)
 * ``olf_http_answers_total{path,status}``: answers of OLF's API views, which
   Faust's ``faust_http_*`` metrics leave out (:mod:`app.workarounds.unsensed_views`)
+* ``olf_statistics_published_total``: messages this worker published to the
+  statistics topic (:mod:`app.publishing.statistics_topic`)
+* ``olf_statistics_publisher``: 1 while this worker is the one that publishes
+  them (Faust's leader, not rebalancing), else 0
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from app.publishing.statistics_topic import StatisticsPublisher
 from app.queries.cluster import Cluster
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.recovery import BatchRecovery
@@ -47,11 +52,16 @@ class OlfCollector(Collector):
     """Reads OLF's metrics from this worker's partitions on every scrape."""
 
     def __init__(
-        self, app: faust.App, cluster: Cluster, answered: Mapping[str, Counter[int]]
+        self,
+        app: faust.App,
+        cluster: Cluster,
+        answered: Mapping[str, Counter[int]],
+        publisher: StatisticsPublisher,
     ) -> None:
         self.app = app
         self.cluster = cluster
         self.answered = answered
+        self.publisher = publisher
 
     def collect(self) -> Iterator[Metric]:
         events = CounterMetricFamily(
@@ -82,6 +92,16 @@ class OlfCollector(Collector):
             for status, count in sorted(statuses.items()):
                 answers.add_metric([path, str(status)], count)
         yield answers
+        yield CounterMetricFamily(
+            "olf_statistics_published",
+            "Messages this worker published to the statistics topic.",
+            self.publisher.published,
+        )
+        yield GaugeMetricFamily(
+            "olf_statistics_publisher",
+            "1 while this worker publishes the statistics topic (Faust's leader), else 0.",
+            int(self.publisher.leading),
+        )
 
     def _batches(self) -> Iterator[Metric]:
         consumer = self.app.consumer
@@ -128,11 +148,16 @@ class OlfCollector(Collector):
         return remaining
 
 
-def declare_metrics(app: faust.App, cluster: Cluster, answered: Mapping[str, Counter[int]]) -> None:
+def declare_metrics(
+    app: faust.App,
+    cluster: Cluster,
+    answered: Mapping[str, Counter[int]],
+    publisher: StatisticsPublisher,
+) -> None:
     """Serve ``/metrics``; one registry per app, so test apps never collide.
 
     ``answered``: the API views' answers by status, by path (see :func:`app.web.api.declare_views`).
     """
     registry = CollectorRegistry()
-    registry.register(OlfCollector(app, cluster, answered))
+    registry.register(OlfCollector(app, cluster, answered, publisher))
     setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")

@@ -76,6 +76,8 @@ class OlfWorker:
             "OLF_APP_ID": app_id,
             "OLF_BROKER_URL": f"kafka://{bootstrap}",
             "OLF_CUSTOMER_EVENTS_TOPIC": topic,
+            # Its own, so that no two runs' workers publish to one statistics topic.
+            "OLF_STATISTICS_TOPIC": f"{app_id}-statistics",
             "OLF_TOPIC_PARTITIONS": "8",
             "OLF_STORE_URL": store,
             "OLF_DATA_DIR": str(data_dir),

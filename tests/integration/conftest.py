@@ -81,8 +81,14 @@ def events_topic(unique_name: str) -> str:
 
 
 @pytest.fixture
+def statistics_topic(unique_name: str) -> str:
+    """The topic this test's workers publish their statistics to."""
+    return f"{unique_name}-statistics"
+
+
+@pytest.fixture
 def worker_factory(
-    broker: Broker, unique_name: str, events_topic: str, tmp_path: Path
+    broker: Broker, unique_name: str, events_topic: str, statistics_topic: str, tmp_path: Path
 ) -> Iterator[Callable[..., Worker]]:
     """Start OLF workers on this test's topic; all are stopped when the test ends."""
     workers: list[Worker] = []
@@ -94,6 +100,7 @@ def worker_factory(
             "OLF_BROKER_URL": broker.url,
             "OLF_CUSTOMER_EVENTS_TOPIC": events_topic,
             "OLF_ORDER_EVENTS_TOPIC": order_topic(events_topic),
+            "OLF_STATISTICS_TOPIC": statistics_topic,
             "OLF_WEB_PORT": str(free_port()),
             "OLF_DATA_DIR": str(tmp_path / f"worker-{index}"),
             "OLF_TOPIC_PARTITIONS": "8",

@@ -89,6 +89,35 @@ async def read_topic(
     return records
 
 
+@asynccontextmanager
+async def follow_topic(
+    bootstrap: str, topic: str
+) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
+    """A list that fills with every record of ``topic``, from the beginning, while in use.
+
+    Read by a task of the running event loop, as a subscriber would, with no
+    consumer group; the topic must exist.
+    """
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+
+    async def follow() -> None:
+        while True:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+
+    task = asyncio.create_task(follow(), name=f"follow-{topic}")
+    try:
+        yield records
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await consumer.stop()
+
+
 def dead_letter_tuples(
     records: list[ConsumerRecord[bytes, bytes]],
 ) -> list[tuple[int, int, bytes | None, bytes | None]]:

@@ -47,7 +47,7 @@ async def test_faust_s_own_producer_waits_for_all_replicas_but_is_not_idempotent
     await producer.stop()  # never started: closes nothing but its own state
 
 
-async def test_olf_s_changelog_and_dead_letter_producers_are_idempotent_and_wait_for_all(
+async def test_olf_s_own_producers_are_idempotent_and_wait_for_all(
     olf_factory: Callable[..., Olf], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def connect_nowhere(self: AIOKafkaProducer) -> None: ...
@@ -59,7 +59,8 @@ async def test_olf_s_changelog_and_dead_letter_producers_are_idempotent_and_wait
     assert isinstance(app.checkpointer.writer, ChangelogWriter)
     changelog = app.checkpointer.writer.durable
     assert changelog in app.durable_producers
-    assert len(app.durable_producers) == 2  # the changelog's and the dead letters'
+    # The changelog's, the dead letters' and the statistics topic's.
+    assert len(app.durable_producers) == 3
 
     for durable in app.durable_producers:
         await durable.start()

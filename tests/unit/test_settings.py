@@ -17,6 +17,7 @@ def test_defaults_need_no_environment() -> None:
     assert (settings.web_bind, settings.web_port) == ("127.0.0.1", 6066)
     assert settings.topic_partitions == 8
     assert settings.customer_events_topic == "customer-events"
+    assert settings.statistics_topic == "olf-statistics"
 
 
 def test_every_field_is_overridable_from_the_environment() -> None:
@@ -33,6 +34,7 @@ def test_every_field_is_overridable_from_the_environment() -> None:
             "OLF_TOPIC_REPLICATION_FACTOR": "3",
             "OLF_TOPIC_MIN_INSYNC_REPLICAS": "2",
             "OLF_CUSTOMER_EVENTS_TOPIC": "events",
+            "OLF_STATISTICS_TOPIC": "olf-eu-statistics",
             "OLF_STANDBY_REPLICAS": "0",
             "OLF_BROKER_SESSION_TIMEOUT": "30",
             "OLF_LOG_FORMAT": "json",
@@ -52,6 +54,7 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         topic_replication_factor=3,
         topic_min_insync_replicas=2,
         customer_events_topic="events",
+        statistics_topic="olf-eu-statistics",
         standby_replicas=0,
         broker_session_timeout=30.0,
         log_format="json",
@@ -76,6 +79,12 @@ def test_every_field_is_overridable_from_the_environment() -> None:
         ("OLF_CORS_ORIGINS", "https://a.example/app", "OLF_CORS_ORIGINS: 'https://a.example/app'"),
         ("OLF_CORS_ORIGINS", "*.example.com", "OLF_CORS_ORIGINS: '\\*.example.com' is neither"),
         ("OLF_STOP_TIMEOUT", "0", "OLF_STOP_TIMEOUT must be"),
+        ("OLF_STATISTICS_TOPIC", "", "OLF_STATISTICS_TOPIC='' is not valid"),
+        (
+            "OLF_STATISTICS_TOPIC",
+            "customer-events",
+            "OLF_STATISTICS_TOPIC must differ from OLF_CUSTOMER_EVENTS_TOPIC",
+        ),
         ("OLF_STOP_TIMEOUT", "nan", "OLF_STOP_TIMEOUT must be"),
         ("OLF_STREAM_MAX_CLIENTS", "0", "OLF_STREAM_MAX_CLIENTS must be"),
         ("OLF_STREAM_WRITE_TIMEOUT", "inf", "OLF_STREAM_WRITE_TIMEOUT must be"),

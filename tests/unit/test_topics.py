@@ -102,6 +102,7 @@ def test_faust_would_create_its_topics_without_min_insync_replicas(
             "order-events-dlq",
             changelog.get_topic_name(),
             faust_leader_topic(app.conf.id),
+            "olf-statistics",
         )
     }
 
