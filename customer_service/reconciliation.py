@@ -17,8 +17,9 @@ from typing import Any, Final
 import aiohttp
 
 from customer_service.customer_store import DIMENSIONS, CustomerCounts, CustomerStore
-from customer_service.outbox import OutboxStatus, outbox_status
-from customer_service.text_table import format_table
+from customer_service.outbox import OUTBOX
+from infrastructure.outbox import OutboxStatus
+from infrastructure.text_table import format_table
 
 TOTAL: Final = "total"
 
@@ -149,7 +150,7 @@ async def olf_counts(session: aiohttp.ClientSession, olf_url: str) -> OlfCounts:
 
 
 async def _service_side(store: CustomerStore) -> tuple[CustomerCounts, OutboxStatus]:
-    return await store.counts(), await outbox_status(store.database)
+    return await store.counts(), await OUTBOX.status(store.database)
 
 
 async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:

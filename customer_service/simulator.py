@@ -21,7 +21,7 @@ from typing import Any, Final
 import aiohttp
 from tqdm import tqdm
 
-from customer_service.text_table import format_table
+from infrastructure.text_table import format_table
 
 COUNTRIES: Final = {
     "NL": 30, "DE": 25, "FR": 15, "BE": 10, "GB": 10, "ES": 5, "IT": 4, "PL": 3, "SE": 2, "US": 5,

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from customer_service.customer_event import CREATED, SNAPSHOT, UPDATED
-from customer_service.database import Database
 from customer_service.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -20,6 +19,7 @@ from customer_service.migrations import (
     schema_migrations,
 )
 from customer_service.schema import customers, metadata, outbox
+from infrastructure.database import Database
 
 
 async def test_a_new_database_gets_every_migration_once(database_url: str) -> None:
