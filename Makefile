@@ -13,9 +13,9 @@ CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile republish help
+.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile republish simulate-orders reconcile-orders help
 
-run: $(STAMP)  ## Broker, one worker, the Customer service and its simulator; Ctrl-C stops them.
+run: $(STAMP)  ## Broker, one worker, both services and their simulators; Ctrl-C stops them.
 	@bash dev/run.sh
 
 test: $(STAMP) $(CHROMIUM) lint  ## Lint, then the whole suite (fault tests included) against a real local broker.
@@ -46,6 +46,12 @@ simulate: $(STAMP)  ## Drive the running Customer service with realistic traffic
 
 reconcile: $(STAMP)  ## Compare the Customer service's database with OLF's counts; exit 1 on drift.
 	$(BIN)/python -m customer_service reconcile $(ARGS)
+
+simulate-orders: $(STAMP)  ## Place and cancel orders for the running Customer service's customers.
+	$(BIN)/python -m orders_service simulate $(ARGS)
+
+reconcile-orders: $(STAMP)  ## Compare the Orders service's totals per currency with OLF's; exit 1 on drift.
+	$(BIN)/python -m orders_service reconcile $(ARGS)
 
 republish: $(STAMP)  ## Write a snapshot of every customer to the outbox, so OLF rebuilds its counts.
 	$(BIN)/python -m customer_service republish $(ARGS)
@@ -90,7 +96,7 @@ clean:  ## Remove broker data, worker state and caches (keeps the Kafka jars and
 	-@OLF_KAFKA_PORT=19092 bash dev/kafka/kafka.sh stop >/dev/null 2>&1
 	-@bash dev/kafka/cluster.sh stop >/dev/null 2>&1
 	-@OLF_KAFKA_CLUSTER_PORT=19392 bash dev/kafka/cluster.sh stop >/dev/null 2>&1
-	rm -rf .local/kafka/data-* .local/kafka/cluster-*.id .local/olf .local/customer-service .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .local/kafka/data-* .local/kafka/cluster-*.id .local/olf .local/customer-service .local/orders-service .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean  ## Also remove the Kafka jar cache and the virtualenv.
 	rm -rf .local $(VENV)

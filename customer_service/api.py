@@ -16,14 +16,11 @@ one); reads too unless ``open_reads``. Every error is JSON: ``{"status",
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
-from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
 
-import orjson
 from aiohttp import web
 from multidict import MultiMapping
 
@@ -35,11 +32,14 @@ from customer_service.customer import (
     validate_new_customer,
 )
 from customer_service.customer_store import CustomerNotFound, CustomerStore
-from customer_service.outbox import outbox_status
+from customer_service.outbox import OUTBOX
 from customer_service.pagination import decode_cursor
-from customer_service.relay import RelayState
 from customer_service.settings import Settings
+from infrastructure.bearer_auth import bearer_auth
+from infrastructure.json_bodies import json_answer, read_json
 from infrastructure.json_errors import Handler, json_error, json_errors
+from infrastructure.outbox_relay import RelayState
+from infrastructure.relay_status import status_json
 from infrastructure.timestamps import rfc3339
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,6 @@ MAX_LIMIT: Final = 500
 LIST_FILTERS: Final = ("country", "segment", "status")
 LIST_PARAMETERS: Final = (*LIST_FILTERS, "limit", "cursor")
 _LIMIT_DIGITS: Final = re.compile(r"[0-9]{1,4}")
-_WRITE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def create_api(
@@ -61,7 +60,11 @@ def create_api(
 ) -> web.Application:
     """The web application; the caller owns the database and relay behind ``store``."""
     app = web.Application(
-        middlewares=[json_errors(logger, "the service's log"), _customer_errors, _bearer_auth]
+        middlewares=[
+            json_errors(logger, "the service's log"),
+            _customer_errors,
+            bearer_auth(settings.token, "customer-service", settings.open_reads),
+        ]
     )
     app[SETTINGS] = settings
     app[STORE] = store
@@ -76,26 +79,28 @@ def create_api(
 
 
 async def create_customer(request: web.Request) -> web.Response:
-    attributes = validate_new_customer(await _json_body(request))
+    attributes = validate_new_customer(await read_json(request))
     customer = await request.app[STORE].create(attributes)
-    return _json(customer_json(customer), status=201, headers={"Location": _location(customer)})
+    return json_answer(
+        customer_json(customer), status=201, headers={"Location": _location(customer)}
+    )
 
 
 async def get_customer(request: web.Request) -> web.Response:
     customer = await request.app[STORE].get(request.match_info["customer_id"])
-    return _json(customer_json(customer))
+    return json_answer(customer_json(customer))
 
 
 async def update_customer(request: web.Request) -> web.Response:
     customer_id = request.match_info["customer_id"]
-    changes = validate_changes(await _json_body(request))
+    changes = validate_changes(await read_json(request))
     customer = await request.app[STORE].update(customer_id, changes)
-    return _json(customer_json(customer))
+    return json_answer(customer_json(customer))
 
 
 async def delete_customer(request: web.Request) -> web.Response:
     customer = await request.app[STORE].delete(request.match_info["customer_id"])
-    return _json(
+    return json_answer(
         {"customer_id": customer.customer_id, "version": customer.version, "deleted": True}
     )
 
@@ -103,7 +108,7 @@ async def delete_customer(request: web.Request) -> web.Response:
 async def list_customers(request: web.Request) -> web.Response:
     filters, limit, after = _list_query(request.query)
     page = await request.app[STORE].list(filters, limit, after)
-    return _json(
+    return json_answer(
         {
             "customers": [customer_json(customer) for customer in page.customers],
             "next_cursor": page.next_cursor,
@@ -112,27 +117,8 @@ async def list_customers(request: web.Request) -> web.Response:
 
 
 async def status(request: web.Request) -> web.Response:
-    backlog = await outbox_status(request.app[STORE].database)
-    relay = request.app[RELAY_STATE]
-    return _json(
-        {
-            "outbox": {
-                "pending": backlog.pending,
-                "oldest_pending_at": rfc3339(backlog.oldest_pending_at)
-                if backlog.oldest_pending_at
-                else None,
-                "events": backlog.events,
-            },
-            "relay": {
-                "running": relay.running,
-                "connected": relay.connected,
-                "published": relay.published,
-                "pruned": relay.pruned,
-                "failures": relay.failures,
-                "last_error": relay.last_error,
-            },
-        }
-    )
+    backlog = await OUTBOX.status(request.app[STORE].database)
+    return json_answer(status_json(backlog, request.app[RELAY_STATE]))
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:
@@ -189,24 +175,8 @@ def _list_query(query: MultiMapping[str]) -> tuple[dict[str, str], int, str | No
     return filters, limit, after
 
 
-async def _json_body(request: web.Request) -> object:
-    raw = await request.read()
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise web.HTTPBadRequest(text="the request body must be JSON") from None
-
-
 def _location(customer: Customer) -> str:
     return f"/customers/{customer.customer_id}"
-
-
-def _json(
-    body: object, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=orjson.dumps(body), status=status, headers=headers, content_type="application/json"
-    )
 
 
 @web.middleware
@@ -222,23 +192,3 @@ async def _customer_errors(request: web.Request, handler: Handler) -> web.Stream
         return json_error(HTTPStatus.UNPROCESSABLE_ENTITY, f"invalid: {fields}", errors=exc.errors)
     except CustomerNotFound as exc:
         return json_error(HTTPStatus.NOT_FOUND, f"no customer {exc.args[0]!r}")
-
-
-@web.middleware
-async def _bearer_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Writes, and reads unless ``open_reads``, need the configured bearer token."""
-    settings = request.app[SETTINGS]
-    if request.method in _WRITE_METHODS or not settings.open_reads:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return json_error(
-                HTTPStatus.UNAUTHORIZED,
-                "this request needs 'Authorization: Bearer <token>'",
-                headers={"WWW-Authenticate": 'Bearer realm="customer-service"'},
-            )
-        if not hmac.compare_digest(token.strip().encode(), settings.token.encode()):
-            return json_error(
-                HTTPStatus.FORBIDDEN, "the bearer token is not valid for this service"
-            )
-    return await handler(request)

@@ -1,9 +1,9 @@
 """``python -m customer_service serve|migrate|simulate|reconcile|republish``.
 
-Exit codes: 0 success; 1 ``reconcile`` found drift (with ``--repair``: drift
-that republishing did not repair); 2 the command could not do its work (bad
-settings, no database, OLF unreachable, no quiet moment, interrupted by
-Ctrl-C or SIGTERM).
+Exit codes (:mod:`infrastructure.command_line`): 0 success; 1 ``reconcile``
+found drift (with ``--repair``: drift that republishing did not repair); 2 the
+command could not do its work (bad settings, no database, OLF unreachable, no
+quiet moment, interrupted by Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 import time
-from collections.abc import Coroutine
-from typing import Any, Final, TypeVar
+from typing import Final
 
 from customer_service.customer_store import CustomerStore
-from customer_service.database import Database
 from customer_service.migrations import LATEST_VERSION, current_version, migrate
 from customer_service.reconciliation import (
     NotReconcilable,
@@ -32,14 +29,11 @@ from customer_service.republish import DEFAULT_BATCH_SIZE, Buckets, republish
 from customer_service.service import serve
 from customer_service.settings import Settings, SettingsError, env_var_name
 from customer_service.simulator import simulate
+from infrastructure.command_line import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, run_until_signalled
+from infrastructure.database import Database
 
-EXIT_OK: Final = 0
-EXIT_DRIFT: Final = 1
-EXIT_FAILED: Final = 2
 #: Seconds between two progress lines of a republish.
 PROGRESS_INTERVAL: Final = 2.0
-
-T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(settings)
         return EXIT_OK
     if command == "migrate":
-        applied = _run(_migrate(settings))
+        applied = run_until_signalled(_migrate(settings))
         print(f"migrated: applied {applied}" if applied else "the schema is up to date")
         return EXIT_OK
     if command == "simulate":
@@ -67,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     work = _republish(args, settings) if command == "republish" else _reconcile(args, settings)
     try:
-        return _run(work)
+        return run_until_signalled(work)
     except (KeyboardInterrupt, asyncio.CancelledError):
         done = "before it could compare" if command == "reconcile" else "(rerun it: it is harmless)"
         print(f"{command}: interrupted {done}", file=sys.stderr)
@@ -152,7 +146,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     )
     # Ctrl-C or SIGTERM end a simulation normally; it prints its summary either way.
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        _run(work)
+        run_until_signalled(work)
     return EXIT_OK
 
 
@@ -235,18 +229,3 @@ async def _schema_is_current(database: Database, command: str) -> bool:
         )
         return False
     return True
-
-
-def _run(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work``; SIGTERM cancels it like Ctrl-C does, so its cleanup still runs."""
-
-    async def guarded() -> T:
-        task = asyncio.ensure_future(work)
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
-        try:
-            return await task
-        finally:
-            loop.remove_signal_handler(signal.SIGTERM)
-
-    return asyncio.run(guarded())

@@ -3,7 +3,7 @@
 Every change runs in one transaction that updates the customer's row, bumps
 its version and inserts the event into the outbox: both happen or neither
 does, so the outbox holds exactly one event per version. The relay
-(``customer_service.relay``) publishes them later.
+(``infrastructure.outbox_relay``) publishes them later.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from customer_service.customer import FIELDS, Customer
 from customer_service.customer_event import CREATED, DELETED, UPDATED, build_event
-from customer_service.database import Database
 from customer_service.outbox import outbox_row
 from customer_service.pagination import encode_cursor
 from customer_service.schema import customers, outbox
+from infrastructure.database import Database
 
 #: Name and e-mail of a deleted customer.
 ERASED: Final = ""

@@ -1,22 +1,12 @@
-"""Numbered schema migrations, recorded in the ``schema_migrations`` table.
+"""The Customer service's schema migrations, applied by :mod:`infrastructure.migrations`.
 
-Each migration runs once, in order, in its own transaction together with the
-row that records it, so a crash leaves either all of it or none (SQLite and
-PostgreSQL both have transactional DDL). Two processes migrating at once take
-turns, and the second finds the work done: on SQLite the write transaction is
-``BEGIN IMMEDIATE``, on PostgreSQL each one first takes an advisory lock.
-
-A migration describes tables as they were at that step (its own
-``MetaData``), never the current ``customer_service.schema``: that one moves
-on with later migrations. To change the schema, append a migration and update
-``schema.py``; never edit an applied one.
+That module states the rules: each step once, in order, in its own
+transaction; a step describes tables as they were then (its own
+``MetaData``), never ``customer_service.schema``; an applied step is never edited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import (
@@ -33,31 +23,16 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
-    insert,
-    select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from customer_service.database import Database, UtcDateTime
+from infrastructure import migrations
+from infrastructure.database import Database, UtcDateTime
+from infrastructure.migrations import Migration
 
-_history = MetaData()
-schema_migrations = Table(
-    "schema_migrations",
-    _history,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(200), nullable=False),
-    Column("applied_at", UtcDateTime, nullable=False),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """Step ``version`` of the schema; ``apply`` runs synchronously inside the transaction."""
-
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
+# Re-exported: the service's callers ask it from here, beside migrate.
+from infrastructure.migrations import current_version as current_version
+from infrastructure.migrations import schema_migrations as schema_migrations
 
 
 def _create_customers_and_outbox(connection: Connection) -> None:
@@ -178,52 +153,7 @@ _POSTGRESQL_LOCK_KEY: Final = 0x0C05_7E5E
 
 async def migrate(database: Database) -> list[int]:
     """Apply every migration the database lacks, in order; return the versions applied."""
-    async with database.write() as connection:
-        await _exclude_other_migrators(connection)
-        await connection.run_sync(_history.create_all, checkfirst=True)
-    applied: list[int] = []
-    for migration in MIGRATIONS:
-        async with database.write() as connection:
-            await _exclude_other_migrators(connection)
-            done = await connection.scalar(
-                select(schema_migrations.c.version).where(
-                    schema_migrations.c.version == migration.version
-                )
-            )
-            if done is not None:
-                continue
-            await connection.run_sync(migration.apply)
-            await connection.execute(
-                insert(schema_migrations).values(
-                    version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
-                )
-            )
-        applied.append(migration.version)
-    return applied
-
-
-async def _exclude_other_migrators(connection: AsyncConnection) -> None:
-    """Until this transaction ends (SQLite's write transactions exclude each other already)."""
-    if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRESQL_LOCK_KEY}
-        )
-
-
-async def current_version(database: Database) -> int:
-    """The newest applied migration; 0 for a database that was never migrated."""
-    async with database.read() as connection:
-        has_history = await connection.run_sync(
-            lambda sync: sync.dialect.has_table(sync, schema_migrations.name)
-        )
-        if not has_history:
-            return 0
-        newest = await connection.scalar(
-            select(schema_migrations.c.version)
-            .order_by(schema_migrations.c.version.desc())
-            .limit(1)
-        )
-        return int(newest or 0)
+    return await migrations.migrate(database, MIGRATIONS, _POSTGRESQL_LOCK_KEY)
 
 
 #: The version a database must have for this code to use it.

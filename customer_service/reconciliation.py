@@ -1,30 +1,28 @@
 """Reconciliation: do OLF's statistics equal the Customer service's own database?
 
-Both sides change while events flow, so a comparison means something only at
-a quiet moment: every outbox event published, OLF complete (all partitions
-answered) with no lag, and nothing changing on either side for ``settle``
-seconds. Reconciliation waits for such a moment (up to ``wait`` seconds),
-then compares live customers by country, segment and status, and the total.
+It waits for a quiet moment (:mod:`infrastructure.reconciliation`: every outbox
+event published, OLF complete with no lag, nothing changing on either side
+for ``settle`` seconds; up to ``wait`` seconds), then compares live customers
+by country, segment and status, and the total.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 
 from customer_service.customer_store import DIMENSIONS, CustomerCounts, CustomerStore
-from customer_service.outbox import OutboxStatus, outbox_status
-from customer_service.text_table import format_table
+from customer_service.outbox import OUTBOX
+from infrastructure.outbox import OutboxStatus
+
+# Re-exported: callers catch it from here, beside reconcile.
+from infrastructure.reconciliation import NotReconcilable as NotReconcilable
+from infrastructure.reconciliation import get_olf_json, quiet_moment, why_not_caught_up
+from infrastructure.text_table import format_table
 
 TOTAL: Final = "total"
-
-
-class NotReconcilable(RuntimeError):
-    """No comparison was possible: OLF did not answer, or no quiet moment came in time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,28 +54,11 @@ async def reconcile(
         NotReconcilable: OLF did not answer, or both sides did not stay quiet
             for ``settle`` seconds within ``wait`` seconds.
     """
-    deadline = time.monotonic() + wait
-    reason = "nothing compared yet"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        while True:
-            before = await _service_side(store)
-            olf_before = await olf_counts(session, olf_url)
-            await asyncio.sleep(settle)
-            after = await _service_side(store)
-            olf_after = await olf_counts(session, olf_url)
-            if before[1].pending:
-                reason = f"{before[1].pending} outbox events are not published yet"
-            elif before != after:
-                reason = "the service's database changed while reconciling"
-            elif not olf_before.caught_up:
-                reason = olf_before.why_not
-            elif olf_before != olf_after:
-                reason = "OLF's counts changed while reconciling"
-            else:
-                return compare(before[0], olf_before)
-            if time.monotonic() >= deadline:
-                raise NotReconcilable(f"no quiet moment within {wait:.0f}s: {reason}")
-            await asyncio.sleep(min(1.0, settle))
+        service, olf = await quiet_moment(
+            lambda: _service_side(store), lambda: olf_counts(session, olf_url), wait, settle
+        )
+    return compare(service, olf)
 
 
 def compare(service: CustomerCounts, olf: OlfCounts) -> list[Drift]:
@@ -128,18 +109,14 @@ async def olf_counts(session: aiohttp.ClientSession, olf_url: str) -> OlfCounts:
         NotReconcilable: OLF did not answer with JSON.
     """
     base = olf_url.rstrip("/")
-    summary = await _get_json(session, f"{base}/api/stats/summary")
+    summary = await get_olf_json(session, f"{base}/api/stats/summary")
     answers = {
-        dimension: await _get_json(session, f"{base}/api/stats/customers?by={dimension}")
+        dimension: await get_olf_json(session, f"{base}/api/stats/customers?by={dimension}")
         for dimension in DIMENSIONS
     }
     why_not = ""
     for name, answer in (("summary", summary), *answers.items()):
-        as_of = answer.get("as_of", {})
-        if not as_of.get("complete"):
-            why_not = f"OLF's {name} answer is incomplete (a worker is missing or rebalancing)"
-        elif as_of.get("lag", 0):
-            why_not = f"OLF's {name} answer lags {as_of['lag']} events behind"
+        why_not = why_not_caught_up(name, answer) or why_not
     return OlfCounts(
         total=int(summary["customers"]["total"]),
         by={dimension: dict(answer["counts"]) for dimension, answer in answers.items()},
@@ -149,15 +126,4 @@ async def olf_counts(session: aiohttp.ClientSession, olf_url: str) -> OlfCounts:
 
 
 async def _service_side(store: CustomerStore) -> tuple[CustomerCounts, OutboxStatus]:
-    return await store.counts(), await outbox_status(store.database)
-
-
-async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    try:
-        async with session.get(url) as response:
-            if response.status != 200:
-                raise NotReconcilable(f"OLF answered {response.status} to {url}")
-            answer: dict[str, Any] = await response.json()
-            return answer
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise NotReconcilable(f"OLF did not answer at {url}: {exc}") from None
+    return await store.counts(), await OUTBOX.status(store.database)

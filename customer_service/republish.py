@@ -34,9 +34,9 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, true
 
 from customer_service.customer import Customer
 from customer_service.customer_event import build_snapshot
-from customer_service.database import Database
 from customer_service.outbox import outbox_row
 from customer_service.schema import customers, outbox
+from infrastructure.database import Database
 
 DEFAULT_BATCH_SIZE: Final = 500
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from customer_service.customer_event import SNAPSHOT
-from customer_service.database import UtcDateTime
+from infrastructure.database import UtcDateTime
 
 metadata = MetaData()
 

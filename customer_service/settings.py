@@ -16,6 +16,7 @@ from infrastructure.broker_url import bootstrap_servers
 
 # Re-exported: the service's callers catch it from here, beside Settings.
 from infrastructure.environment import SettingsError as SettingsError
+from infrastructure.outbox_relay import RELAY_CONVERTERS, validate_relay_settings
 
 ENV_PREFIX: Final = "CUSTOMER_SERVICE_"
 #: The documented development token; set ``CUSTOMER_SERVICE_TOKEN`` anywhere else.
@@ -54,27 +55,11 @@ class Settings:
         """Raise :class:`SettingsError` when values are out of range."""
         if not 1 <= self.port <= 65535:
             raise SettingsError(f"{env_var_name('port')} must be 1-65535")
-        if self.relay_batch_size < 1:
-            raise SettingsError(f"{env_var_name('relay_batch_size')} must be >= 1")
-        for name in (
-            "relay_backoff_initial",
-            "relay_backoff_max",
-            "relay_poll_interval",
-            "relay_request_timeout",
-        ):
-            if not environment.positive_finite(getattr(self, name)):
-                raise SettingsError(f"{env_var_name(name)} must be > 0")
+        validate_relay_settings(self, env_var_name)
         if self.token == DEV_TOKEN and not is_loopback(self.bind):
             raise SettingsError(
                 f"{env_var_name('bind')}={self.bind} serves the network, and"
                 f" {env_var_name('token')} is the documented development token: set your own"
-            )
-        if not 0 <= self.outbox_retention < float("inf"):
-            raise SettingsError(f"{env_var_name('outbox_retention')} must be >= 0")
-        if self.relay_backoff_max < self.relay_backoff_initial:
-            raise SettingsError(
-                f"{env_var_name('relay_backoff_max')} must be >= "
-                f"{env_var_name('relay_backoff_initial')}"
             )
 
     @property
@@ -101,11 +86,5 @@ _CONVERTERS: Final[dict[str, environment.Converter]] = {
     "open_reads": environment.flag,
     "broker_url": environment.broker_url,
     "topic": environment.non_empty,
-    "relay_enabled": environment.flag,
-    "relay_batch_size": environment.integer,
-    "relay_backoff_initial": environment.seconds,
-    "relay_backoff_max": environment.seconds,
-    "relay_poll_interval": environment.seconds,
-    "relay_request_timeout": environment.seconds,
-    "outbox_retention": environment.seconds,
+    **RELAY_CONVERTERS,
 }

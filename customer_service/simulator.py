@@ -21,7 +21,8 @@ from typing import Any, Final
 import aiohttp
 from tqdm import tqdm
 
-from customer_service.text_table import format_table
+from infrastructure.request_tally import Tally, tally_rows
+from infrastructure.text_table import format_table
 
 COUNTRIES: Final = {
     "NL": 30, "DE": 25, "FR": 15, "BE": 10, "GB": 10, "ES": 5, "IT": 4, "PL": 3, "SE": 2, "US": 5,
@@ -41,22 +42,6 @@ CHANGES: Final = {
 FIRST_NAMES: Final = ("Ada", "Bram", "Chloé", "Daan", "Emma", "Finn", "Greta", "Hugo", "Iris")
 LAST_NAMES: Final = ("de Vries", "Müller", "Dubois", "Janssens", "García", "Rossi", "Kowalski")
 PROGRESS_EVERY: Final = 10.0  # seconds between progress lines when not on a terminal
-
-
-@dataclass
-class Tally:
-    """Requests per action, and the failures among them."""
-
-    done: Counter[str] = field(default_factory=Counter)
-    failed: Counter[str] = field(default_factory=Counter)
-    first_errors: list[str] = field(default_factory=list)
-
-    def record(self, action: str, error: str | None) -> None:
-        self.done[action] += 1
-        if error is not None:
-            self.failed[action] += 1
-            if len(self.first_errors) < 5:
-                self.first_errors.append(f"{action}: {error}")
 
 
 @dataclass
@@ -229,11 +214,8 @@ async def simulate(
 def summary(simulator: Simulator, elapsed: float) -> str:
     """The table printed when a simulation ends."""
     tally = simulator.tally
-    rows: list[list[object]] = [
-        [action, tally.done[action], tally.failed[action]] for action in sorted(tally.done)
-    ]
+    rows = tally_rows(tally)
     total = sum(tally.done.values())
-    rows.append(["all", total, sum(tally.failed.values())])
     statuses = Counter(customer["status"] for customer in simulator.population.customers.values())
     lines = [
         "",

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make run`: the whole system on this machine: the local Kafka broker, one
-# OLF worker, the Customer service and its traffic simulator.
+# OLF worker, the Customer service, the Orders service and their simulators.
 #
 # However the run ends (Ctrl-C, SIGTERM, the terminal closed (SIGHUP), output
 # piped to a reader that is gone, a failed start), the cleanup stops everything
-# it started, in reverse order: simulator, Customer service, worker, broker.
+# it started, in reverse order: the simulators, the Orders service, the
+# Customer service, the worker, the broker.
 # The children run in their own sessions (setsid), so a signal from the
 # terminal reaches only this script. Each child's process group gets SIGTERM,
 # then SIGKILL if anything of it is left after STOP_GRACE_SECONDS.
@@ -20,6 +21,9 @@ export OLF_BROKER_URL="${OLF_BROKER_URL:-kafka://127.0.0.1:${OLF_KAFKA_PORT}}"
 export OLF_WEB_PORT="${OLF_WEB_PORT:-6066}"
 export CUSTOMER_SERVICE_BROKER_URL="${CUSTOMER_SERVICE_BROKER_URL:-$OLF_BROKER_URL}"
 export CUSTOMER_SERVICE_PORT="${CUSTOMER_SERVICE_PORT:-6070}"
+export ORDERS_SERVICE_BROKER_URL="${ORDERS_SERVICE_BROKER_URL:-$OLF_BROKER_URL}"
+export ORDERS_SERVICE_PORT="${ORDERS_SERVICE_PORT:-6072}"
+export ORDERS_SERVICE_CUSTOMER_SERVICE_URL="${ORDERS_SERVICE_CUSTOMER_SERVICE_URL:-http://127.0.0.1:${CUSTOMER_SERVICE_PORT}}"
 # Where the children's logs go (tests/integration/test_make_run.py uses its own).
 LOG_DIR=${OLF_RUN_LOG_DIR:-.local/run}
 mkdir -p "$LOG_DIR"
@@ -144,6 +148,16 @@ say "Starting the simulator (log: $LOG_DIR/simulator.log)..."
 start_child "simulator" "$LOG_DIR/simulator.log" \
     .venv/bin/python -m customer_service simulate --changes 0 --rate "${OLF_SIMULATOR_RATE:-10}"
 
+say "Starting the Orders service (log: $LOG_DIR/orders-service.log)..."
+start_child "Orders service" "$LOG_DIR/orders-service.log" \
+    .venv/bin/python -m orders_service serve
+orders_url="http://127.0.0.1:${ORDERS_SERVICE_PORT}"
+wait_until_answering "Orders service" "$orders_url/status" "$LOG_DIR/orders-service.log"
+
+say "Starting the orders simulator (log: $LOG_DIR/orders-simulator.log)..."
+start_child "orders simulator" "$LOG_DIR/orders-simulator.log" \
+    .venv/bin/python -m orders_service simulate --requests 0 --rate "${OLF_ORDERS_SIMULATOR_RATE:-2}"
+
 say "
 OLF is running. Live dashboard:
     $base_url/
@@ -154,8 +168,10 @@ Live statistics (JSON; all endpoints: $base_url/api/openapi.json):
 The Customer service, which publishes every change to OLF:
     $service_url/customers?limit=5
     $service_url/status
-Compare both sides at any time: make reconcile
-Press Ctrl-C to stop the simulator, the Customer service, the worker and the broker."
+The Orders service, which publishes every order to order-events:
+    $orders_url/status
+Compare both sides at any time: make reconcile (orders: make reconcile-orders)
+Press Ctrl-C to stop the simulators, both services, the worker and the broker."
 
 wait -n "${pids[@]}" || true
 say "A process exited unexpectedly; see $LOG_DIR/."

@@ -23,10 +23,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from customer_service.customer_store import CustomerStore
-from customer_service.database import Database
 from customer_service.migrations import migrate
 from customer_service.service import build_service
 from customer_service.settings import Settings
+from infrastructure.database import Database
 
 TEST_SERVER_URL = os.environ.get("CUSTOMER_SERVICE_TEST_DATABASE_URL")
 TOKEN = "test-token"

@@ -18,9 +18,9 @@ from customer_service import customer as service_rules
 from customer_service.customer import Customer, ValidationFailed, validate_new_customer
 from customer_service.customer_event import CREATED, DELETED, UPDATED, build_event
 from customer_service.customer_store import CustomerStore
-from customer_service.database import Database
 from customer_service.schema import outbox
 from customer_service.simulator import simulate
+from infrastructure.database import Database
 from models import customer_event as olf_contract
 from tests.customer_service.conftest import TOKEN, Client
 

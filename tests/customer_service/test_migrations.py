@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy import Connection, MetaData, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from customer_service.customer_event import CREATED, SNAPSHOT, UPDATED
-from customer_service.database import Database
 from customer_service.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -20,6 +19,7 @@ from customer_service.migrations import (
     schema_migrations,
 )
 from customer_service.schema import customers, metadata, outbox
+from infrastructure.database import Database
 
 
 async def test_a_new_database_gets_every_migration_once(database_url: str) -> None:
@@ -44,11 +44,11 @@ async def test_two_processes_migrating_at_once_apply_each_step_once(database_url
     assert sorted(applied) == [[], list(range(1, LATEST_VERSION + 1))]
 
 
-def structure(connection: Connection) -> dict[str, Any]:
-    """What a database says about its tables: columns, keys, indexes, constraints."""
+def structure(connection: Connection, declared: MetaData = metadata) -> dict[str, Any]:
+    """What a database says about the tables ``declared``: columns, keys, indexes, constraints."""
     inspector = inspect(connection)
     tables = {}
-    for table in sorted(metadata.tables):
+    for table in sorted(declared.tables):
         tables[table] = {
             "columns": [
                 (column["name"], str(column["type"]), column["nullable"], column.get("default"))

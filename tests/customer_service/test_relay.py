@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import select, update
 
 from customer_service.customer_store import CustomerStore
-from customer_service.database import Database
-from customer_service.outbox import Acknowledged, OutboxEntry, outbox_status
-from customer_service.relay import OutboxRelay, RelayError
+from customer_service.outbox import OUTBOX
 from customer_service.schema import outbox
 from customer_service.settings import Settings
+from infrastructure.database import Database
+from infrastructure.outbox import Acknowledged, OutboxEntry
+from infrastructure.outbox_relay import OutboxRelay, RelayError
 
 NEW = {
     "name": "Ada",
@@ -54,14 +55,14 @@ class RecordingPublisher:
 
     async def publish(self, entries: Sequence[OutboxEntry]) -> list[Acknowledged | Exception]:
         results: list[Acknowledged | Exception] = []
-        self.rounds.append([(entry.customer_id, entry.version) for entry in entries])
+        self.rounds.append([(entry.key_text, entry.version) for entry in entries])
         for entry in entries:
-            self.attempts.append((entry.customer_id, entry.version))
+            self.attempts.append((entry.key_text, entry.version))
             if self.fail(entry):
                 results.append(TimeoutError("no acknowledgement"))
             else:
                 results.append(Acknowledged(entry.id, 0, len(self.acknowledged)))
-                self.acknowledged.append((entry.customer_id, entry.version))
+                self.acknowledged.append((entry.key_text, entry.version))
         return results
 
 
@@ -94,7 +95,7 @@ async def test_a_round_sends_the_oldest_pending_event_of_each_customer_only(
     bob = await store.create(NEW)
     await store.update(ada.customer_id, {"country": "BE"})
     publisher = RecordingPublisher()
-    relay = OutboxRelay(store.database, relay_settings(settings))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings))
 
     await drain(relay, publisher)
 
@@ -111,7 +112,7 @@ async def test_a_round_takes_at_most_the_batch_size(
     for _ in range(5):
         await store.create(NEW)
     publisher = RecordingPublisher()
-    relay = OutboxRelay(store.database, relay_settings(settings, relay_batch_size=2))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings, relay_batch_size=2))
 
     await drain(relay, publisher)
 
@@ -123,7 +124,7 @@ async def test_acknowledged_events_are_marked_with_partition_and_offset(
 ) -> None:
     await store.create(NEW)
     await store.create(NEW)
-    relay = OutboxRelay(store.database, relay_settings(settings))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings))
 
     assert await relay.publish_round(RecordingPublisher()) == 2
 
@@ -131,7 +132,7 @@ async def test_acknowledged_events_are_marked_with_partition_and_offset(
         rows = (await connection.execute(select(outbox).order_by(outbox.c.id))).all()
     assert [(row.kafka_partition, row.kafka_offset) for row in rows] == [(0, 0), (0, 1)]
     assert all(row.sent_at is not None for row in rows)
-    assert (await outbox_status(store.database)).pending == 0
+    assert (await OUTBOX.status(store.database)).pending == 0
 
 
 async def test_an_unacknowledged_event_stays_pending_and_goes_before_later_versions(
@@ -143,18 +144,18 @@ async def test_an_unacknowledged_event_stays_pending_and_goes_before_later_versi
     failures_left = [1]
 
     def fail_ada_once(entry: OutboxEntry) -> bool:
-        if entry.customer_id == ada.customer_id and failures_left[0]:
+        if entry.key_text == ada.customer_id and failures_left[0]:
             failures_left[0] -= 1
             return True
         return False
 
     publisher = RecordingPublisher(fail_ada_once)
-    relay = OutboxRelay(store.database, relay_settings(settings))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings))
 
     with pytest.raises(RelayError, match="1 of 2 events not acknowledged"):
         await relay.publish_round(publisher)
     # Bob's event was acknowledged in the same batch: marked, never sent again.
-    assert (await outbox_status(store.database)).pending == 2
+    assert (await OUTBOX.status(store.database)).pending == 2
     await drain(relay, publisher)
 
     assert publisher.attempts == [
@@ -176,7 +177,7 @@ async def test_under_random_failures_each_version_is_acknowledged_once_in_order(
     for customer_id in ids[:5]:
         await store.delete(customer_id)
     publisher = RecordingPublisher(lambda _entry: rng.random() < 0.3)
-    relay = OutboxRelay(store.database, relay_settings(settings))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings))
 
     await drain(relay, publisher, rounds=1000)
 
@@ -198,7 +199,7 @@ async def test_run_waits_out_an_unreachable_broker_and_then_publishes(
     await store.create(NEW)
     publisher = RecordingPublisher()
     publisher.starts_to_fail = 3
-    relay = OutboxRelay(store.database, relay_settings(settings), lambda: publisher)
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings), lambda: publisher)
 
     task = asyncio.create_task(relay.run())
     try:
@@ -219,7 +220,7 @@ async def test_a_committed_change_wakes_the_relay_before_its_next_poll(
 ) -> None:
     publisher = RecordingPublisher()
     relay = OutboxRelay(
-        database, relay_settings(settings, relay_poll_interval=60.0), lambda: publisher
+        database, OUTBOX, relay_settings(settings, relay_poll_interval=60.0), lambda: publisher
     )
     store = CustomerStore(database, on_change=relay.wake)
     task = asyncio.create_task(relay.run())
@@ -246,7 +247,7 @@ async def test_the_published_bytes_are_the_stored_event(
         return True
 
     publisher = RecordingPublisher(look_and_fail)
-    relay = OutboxRelay(store.database, relay_settings(settings))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings))
 
     with pytest.raises(RelayError):
         await relay.publish_round(publisher)
@@ -288,7 +289,7 @@ async def test_sent_events_past_the_retention_are_pruned_and_pending_ones_kept(
     store: CustomerStore, settings: Settings
 ) -> None:
     old, recent = await store.create(NEW), await store.create(NEW)
-    relay = OutboxRelay(store.database, relay_settings(settings, outbox_retention=3600.0))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings, outbox_retention=3600.0))
     await drain(relay, RecordingPublisher())
     await sent_ago(store, {old.customer_id: timedelta(hours=2), recent.customer_id: timedelta(0)})
     pending = await store.create(NEW)  # never sent: kept whatever its age
@@ -302,7 +303,7 @@ async def test_pruning_waits_for_its_interval_and_retention_0_keeps_everything(
     store: CustomerStore, settings: Settings
 ) -> None:
     first, second = await store.create(NEW), await store.create(NEW)
-    relay = OutboxRelay(store.database, relay_settings(settings, outbox_retention=3600.0))
+    relay = OutboxRelay(store.database, OUTBOX, relay_settings(settings, outbox_retention=3600.0))
     await drain(relay, RecordingPublisher())
     await sent_ago(store, {first.customer_id: timedelta(hours=2)})
     assert await relay.prune_if_due() == 1
@@ -310,6 +311,6 @@ async def test_pruning_waits_for_its_interval_and_retention_0_keeps_everything(
 
     assert await relay.prune_if_due() == 0, "pruned again within PRUNE_INTERVAL"
 
-    keeping = OutboxRelay(store.database, relay_settings(settings, outbox_retention=0.0))
+    keeping = OutboxRelay(store.database, OUTBOX, relay_settings(settings, outbox_retention=0.0))
     assert await keeping.prune_if_due() == 0
     assert await outbox_customers(store) == [second.customer_id]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from customer_service.customer_event import SNAPSHOT
 from customer_service.customer_store import CustomerStore
-from customer_service.outbox import next_batch
+from customer_service.outbox import OUTBOX
 from customer_service.reconciliation import Drift, drifting_buckets
 from customer_service.republish import republish
 from customer_service.schema import outbox
@@ -65,7 +65,7 @@ async def test_the_relay_sends_a_snapshot_after_the_customers_pending_changes(
     await republish(store.database)
     await store.update(created.customer_id, {"status": "suspended"})
 
-    [head] = await next_batch(store.database, 10)
+    [head] = await OUTBOX.next_batch(store.database, 10)
     assert head.version == 1
     assert b'"customer.created"' in head.payload
 

@@ -14,9 +14,9 @@ from aiokafka import ConsumerRecord
 from sqlalchemy import select
 
 from customer_service.customer_store import DIMENSIONS, CustomerCounts, CustomerStore
-from customer_service.database import Database
-from customer_service.outbox import outbox_status
+from customer_service.outbox import OUTBOX
 from customer_service.schema import outbox
+from infrastructure.database import Database
 from models.customer_event import parse_customer_event
 from tests.integration.broker import REPO_ROOT
 from tests.integration.customer_service_process import CustomerServiceProcess
@@ -52,7 +52,7 @@ async def outbox_pending(service: CustomerServiceProcess) -> int:
     """Events not yet marked sent, from the database (readable also after a kill)."""
     database = Database(service.env["CUSTOMER_SERVICE_DATABASE_URL"])
     try:
-        return (await outbox_status(database)).pending
+        return (await OUTBOX.status(database)).pending
     finally:
         await database.close()
 

@@ -14,9 +14,9 @@ from typing import Final
 
 from sqlalchemy import update
 
-from customer_service.database import Database
 from customer_service.schema import outbox
 from customer_service.simulator import simulate
+from infrastructure.database import Database
 from tests.integration.customer_service_checks import reconcile, service_counts
 from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
 from tests.integration.worker import Worker

@@ -23,9 +23,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from sqlalchemy import func, select
 
-from customer_service.database import Database
 from customer_service.schema import customers
 from customer_service.simulator import simulate
+from infrastructure.database import Database
 from models.customer_event import parse_customer_event
 from models.event_window import METRIC_OF_TYPE, METRICS
 from tests.integration.broker import REPO_ROOT, Broker

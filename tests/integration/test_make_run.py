@@ -34,9 +34,18 @@ import pytest
 
 from tests.integration.broker import REPO_ROOT, PrivateBroker, kafka_script
 
-KAFKA_PORT = 19492
-#: What the run listens on: the broker, its KRaft controller, the worker, the Customer service.
-RUN_PORTS = (KAFKA_PORT, KAFKA_PORT + 1, 16466, 16470)
+#: Its own broker port: 19492 unless OLF_TEST_MAKE_RUN_KAFKA_PORT names another, for
+#: two checkouts testing at once on one machine.
+KAFKA_PORT = int(os.environ.get("OLF_TEST_MAKE_RUN_KAFKA_PORT", "19492"))
+#: Ports of the worker and both services: 16466, 16470, 16472 unless moved by the same offset.
+WEB_PORT_OFFSET = KAFKA_PORT - 19492
+WORKER_PORT, CUSTOMER_PORT, ORDERS_PORT = (
+    16466 + WEB_PORT_OFFSET,
+    16470 + WEB_PORT_OFFSET,
+    16472 + WEB_PORT_OFFSET,
+)
+#: What the run listens on: the broker, its KRaft controller, the worker, both services.
+RUN_PORTS = (KAFKA_PORT, KAFKA_PORT + 1, WORKER_PORT, CUSTOMER_PORT, ORDERS_PORT)
 #: Set in the run's environment; every process it starts inherits it.
 MARKER = "OLF_TEST_MAKE_RUN"
 READY_LINE = b"OLF is running"
@@ -130,14 +139,22 @@ def run(tmp_path: Path) -> Iterator[Run]:
         name: value
         for name, value in os.environ.items()
         # run.sh derives these from the ports below.
-        if name not in {"OLF_BROKER_URL", "CUSTOMER_SERVICE_BROKER_URL"}
+        if name
+        not in {
+            "OLF_BROKER_URL",
+            "CUSTOMER_SERVICE_BROKER_URL",
+            "ORDERS_SERVICE_BROKER_URL",
+            "ORDERS_SERVICE_CUSTOMER_SERVICE_URL",
+        }
     }
     env.update(
         {
             MARKER: marker,
             "OLF_KAFKA_PORT": str(KAFKA_PORT),
-            "OLF_WEB_PORT": "16466",
-            "CUSTOMER_SERVICE_PORT": "16470",
+            "OLF_WEB_PORT": str(WORKER_PORT),
+            "CUSTOMER_SERVICE_PORT": str(CUSTOMER_PORT),
+            "ORDERS_SERVICE_PORT": str(ORDERS_PORT),
+            "ORDERS_SERVICE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
             "OLF_DATA_DIR": str(tmp_path / "olf"),
             "OLF_RUN_LOG_DIR": str(log_dir),
             "CUSTOMER_SERVICE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'customers.db'}",

@@ -17,6 +17,7 @@ import pytest
 
 from app import settings as olf_settings
 from customer_service import settings as service_settings
+from orders_service import settings as orders_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -128,4 +129,9 @@ def test_settings_page_documents_every_olf_setting_with_its_default() -> None:
 
 def test_settings_page_documents_every_customer_service_setting_with_its_default() -> None:
     missing = _missing_rows(service_settings.Settings, service_settings.env_var_name)
+    assert missing == []
+
+
+def test_settings_page_documents_every_orders_service_setting_with_its_default() -> None:
+    missing = _missing_rows(orders_settings.Settings, orders_settings.env_var_name)
     assert missing == []

@@ -14,8 +14,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from app.factory import Olf, OlfApp
-from customer_service.relay import KafkaPublisher
 from customer_service.settings import Settings as ServiceSettings
+from infrastructure.outbox_relay import KafkaPublisher
 from tables.checkpoint import ChangelogWriter
 
 ALL_IN_SYNC_REPLICAS = -1
@@ -70,7 +70,7 @@ async def test_olf_s_own_producers_are_idempotent_and_wait_for_all(
 
 
 async def test_the_customer_service_relay_is_idempotent_and_waits_for_all() -> None:
-    publisher = KafkaPublisher(ServiceSettings())
+    publisher = KafkaPublisher(ServiceSettings(), "customer-service-relay")
 
     assert acks(publisher._producer) == ALL_IN_SYNC_REPLICAS
     assert idempotent(publisher._producer)

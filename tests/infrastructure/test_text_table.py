@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_service.text_table import format_table
+from infrastructure.text_table import format_table
 
 
 def test_columns_are_aligned_and_numbers_right_aligned() -> None:

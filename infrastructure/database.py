@@ -1,11 +1,12 @@
-"""The service's own database: an async SQLAlchemy engine and its two kinds of transaction.
+"""A service's own database: an async SQLAlchemy engine and its two kinds of transaction.
 
-SQLite (the default) or PostgreSQL, chosen by the URL alone. Writes are
-serialized per customer: on PostgreSQL by ``SELECT ... FOR UPDATE`` on the
-customer's row, on SQLite by starting every write transaction with ``BEGIN
-IMMEDIATE`` (one writer at a time; others wait up to the busy timeout instead
-of failing). Reads start a plain deferred ``BEGIN``, which in WAL mode never
-waits for a writer.
+Each microservice (the Customer and the Orders service) keeps its data this
+way, each in a database of its own. SQLite (the default) or PostgreSQL, chosen
+by the URL alone. Writes to one row are serialized: on PostgreSQL by the
+caller's ``SELECT ... FOR UPDATE`` on that row, on SQLite by starting every
+write transaction with ``BEGIN IMMEDIATE`` (one writer at a time; others wait
+up to the busy timeout instead of failing). Reads start a plain deferred
+``BEGIN``, which in WAL mode never waits for a writer.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 # Execution option that marks a connection's transactions as read-only.
-_READ_ONLY: Final = "customer_service_read_only"
+_READ_ONLY: Final = "olf_service_read_only"
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 #: Seconds between attempts to switch a database that another connection is switching to WAL.
 WAL_SWITCH_RETRY: Final = 0.01

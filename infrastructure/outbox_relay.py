@@ -1,17 +1,19 @@
-"""The outbox relay: publishes pending outbox events to ``customer-events``.
+"""The outbox relay: publishes a service's pending outbox events to its topic.
 
-Guarantees (docs/customer-service.md, "Outbox guarantees"):
+Each service runs one beside its API over its own :class:`~infrastructure.outbox.Outbox`
+and topic (the Customer service to ``customer-events``, the Orders service to
+``order-events``). Guarantees (docs/customer-service.md, "Outbox guarantees"):
 
 - **Nothing is lost.** An event is marked sent only after the broker
   acknowledged it (``acks=all``); until then it stays pending and is sent
   again, after a failure or a restart.
-- **Order per customer.** All events of a customer go to one partition (key
-  = customer id), and a customer's next event is sent only once the previous
-  one is acknowledged (see :func:`customer_service.outbox.next_batch`).
+- **Order per key.** All events of a key go to one partition, and a key's
+  next event is sent only once the previous one is acknowledged (see
+  :meth:`infrastructure.outbox.Outbox.next_batch`).
 - **Duplicates only after a crash.** The idempotent producer removes its own
   retries; a relay killed (or a database write failing) between the
-  acknowledgement and the mark re-sends at most that batch, which OLF's
-  version rule ignores.
+  acknowledgement and the mark re-sends at most that batch: byte-identical
+  messages with the same ``event_id``, which OLF's version rule ignores.
 - **Outages are waited out.** Any failure (broker down, timeout, database
   busy) drops the producer and retries with exponential backoff; the API
   keeps accepting changes meanwhile.
@@ -34,20 +36,73 @@ from typing import Any, Final, Protocol
 
 from aiokafka import AIOKafkaProducer
 
-from customer_service.database import Database
-from customer_service.outbox import (
-    Acknowledged,
-    OutboxEntry,
-    mark_sent,
-    next_batch,
-    prune_sent,
-)
-from customer_service.settings import Settings
+from infrastructure import environment
+from infrastructure.database import Database
+from infrastructure.environment import SettingsError, positive_finite
+from infrastructure.outbox import Acknowledged, Outbox, OutboxEntry
 
 logger = logging.getLogger(__name__)
 
 #: Seconds between two prunings of sent events.
 PRUNE_INTERVAL: Final = 60.0
+
+#: How each service reads the relay's settings from its ``<PREFIX><FIELD>`` variables.
+RELAY_CONVERTERS: Final[dict[str, environment.Converter]] = {
+    "relay_enabled": environment.flag,
+    "relay_batch_size": environment.integer,
+    "relay_backoff_initial": environment.seconds,
+    "relay_backoff_max": environment.seconds,
+    "relay_poll_interval": environment.seconds,
+    "relay_request_timeout": environment.seconds,
+    "outbox_retention": environment.seconds,
+}
+
+
+class RelaySettings(Protocol):
+    """What the relay reads of a service's settings (both services' ``Settings`` have it)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def bootstrap_servers(self) -> str: ...
+    @property
+    def relay_batch_size(self) -> int: ...
+    @property
+    def relay_backoff_initial(self) -> float: ...
+    @property
+    def relay_backoff_max(self) -> float: ...
+    @property
+    def relay_poll_interval(self) -> float: ...
+    @property
+    def relay_request_timeout(self) -> float: ...
+    @property
+    def outbox_retention(self) -> float: ...
+
+
+def validate_relay_settings(settings: RelaySettings, env_var_name: Callable[[str], str]) -> None:
+    """Refuse relay settings out of range, naming the variable (``env_var_name(field)``).
+
+    Raises:
+        SettingsError: a batch size below 1, a duration not > 0, a negative or
+            infinite retention, or a maximum backoff below the initial one.
+    """
+    if settings.relay_batch_size < 1:
+        raise SettingsError(f"{env_var_name('relay_batch_size')} must be >= 1")
+    for name in (
+        "relay_backoff_initial",
+        "relay_backoff_max",
+        "relay_poll_interval",
+        "relay_request_timeout",
+    ):
+        if not positive_finite(getattr(settings, name)):
+            raise SettingsError(f"{env_var_name(name)} must be > 0")
+    if not 0 <= settings.outbox_retention < float("inf"):
+        raise SettingsError(f"{env_var_name('outbox_retention')} must be >= 0")
+    if settings.relay_backoff_max < settings.relay_backoff_initial:
+        raise SettingsError(
+            f"{env_var_name('relay_backoff_max')} must be >= "
+            f"{env_var_name('relay_backoff_initial')}"
+        )
 
 
 class Publisher(Protocol):
@@ -74,12 +129,12 @@ class KafkaPublisher:
     entries stay pending and a new producer sends them again, in order.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: RelaySettings, client_id: str) -> None:
         self._topic = settings.topic
         self._round_timeout = settings.relay_request_timeout
         self._producer = AIOKafkaProducer(
             bootstrap_servers=settings.bootstrap_servers,
-            client_id="customer-service-relay",
+            client_id=client_id,
             enable_idempotence=True,
             acks="all",
             request_timeout_ms=int(settings.relay_request_timeout * 1000),
@@ -156,22 +211,29 @@ class RelayState:
 
 
 class OutboxRelay:
-    """Publishes the outbox until stopped; wake it after a change to publish at once."""
+    """Publishes ``outbox`` until stopped; wake it after a change to publish at once.
+
+    ``publisher_factory`` replaces the Kafka publisher (whose producer calls
+    itself ``client_id``), for tests without a broker.
+    """
 
     def __init__(
         self,
         database: Database,
-        settings: Settings,
+        outbox: Outbox,
+        settings: RelaySettings,
         publisher_factory: Callable[[], Publisher] | None = None,
+        client_id: str = "outbox-relay",
     ) -> None:
         self._database = database
+        self._outbox = outbox
         self._batch_size = settings.relay_batch_size
         self._backoff_initial = settings.relay_backoff_initial
         self._backoff_max = settings.relay_backoff_max
         self._poll_interval = settings.relay_poll_interval
         self._retention = settings.outbox_retention
         self._last_prune: float | None = None
-        self._new_publisher = publisher_factory or (lambda: KafkaPublisher(settings))
+        self._new_publisher = publisher_factory or (lambda: KafkaPublisher(settings, client_id))
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self.state = RelayState()
@@ -226,12 +288,12 @@ class OutboxRelay:
             RelayError: some entries were not acknowledged (those that were are marked sent).
         """
         self._wake.clear()  # before reading: a change committed from now on wakes the next round
-        entries = await next_batch(self._database, self._batch_size)
+        entries = await self._outbox.next_batch(self._database, self._batch_size)
         if not entries:
             return 0
         results = await publisher.publish(entries)
         acknowledged = [result for result in results if isinstance(result, Acknowledged)]
-        await mark_sent(self._database, acknowledged)
+        await self._outbox.mark_sent(self._database, acknowledged)
         self.state.published += len(acknowledged)
         failures = [result for result in results if isinstance(result, Exception)]
         if failures:
@@ -252,7 +314,7 @@ class OutboxRelay:
             return 0
         self._last_prune = now
         cutoff = datetime.now(UTC) - timedelta(seconds=self._retention)
-        pruned = await prune_sent(self._database, cutoff)
+        pruned = await self._outbox.prune_sent(self._database, cutoff)
         self.state.pruned += pruned
         if pruned:
             logger.info("relay: pruned %d events sent before %s", pruned, cutoff.isoformat())

@@ -1,0 +1,77 @@
+"""The events the service publishes, per the ``order-events`` contract (docs/event-contract.md).
+
+Topic ``order-events``, key = the customer id (UTF-8), so an order's events
+share a partition with its customer's on ``customer-events`` (both topics have
+the same partition count and the default partitioner). Value: plain UTF-8 JSON
+
+``{"event_id", "type": "order.placed" | "order.cancelled", "order_id",
+"customer_id", "version": 1 | 2, "occurred_at", "amount": "12.50", "currency": "EUR"}``
+
+Both types carry the order's full state. ``amount`` is a decimal *string*
+(never a JSON number, so no reader takes it through a float). An event is
+built inside the transaction that changes the order and stored as the exact
+bytes the relay publishes, so a re-publish after a crash is byte-identical
+(same ``event_id``): a duplicate for OLF.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+import orjson
+
+from infrastructure.timestamps import rfc3339
+from orders_service.order import CANCELLED, Order, amount_text
+
+PLACED_EVENT: Final = "order.placed"
+CANCELLED_EVENT: Final = "order.cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One change of one order, ready for the outbox: key and value are the Kafka message."""
+
+    event_id: str
+    type: str
+    order_id: str
+    customer_id: str
+    version: int
+    occurred_at: datetime
+    value: bytes
+
+    @property
+    def key(self) -> bytes:
+        """The message key: the customer id, co-partitioning orders with customers."""
+        return self.customer_id.encode("utf-8")
+
+
+def build_event(order: Order) -> OrderEvent:
+    """The event announcing ``order`` as it is after the change.
+
+    Its type follows the order's status; ``order.version`` and
+    ``order.updated_at`` become the event's ``version`` and ``occurred_at``.
+    """
+    event_type = CANCELLED_EVENT if order.status == CANCELLED else PLACED_EVENT
+    event_id = str(uuid.uuid4())
+    document = {
+        "event_id": event_id,
+        "type": event_type,
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "version": order.version,
+        "occurred_at": rfc3339(order.updated_at),
+        "amount": amount_text(order.amount),
+        "currency": order.currency,
+    }
+    return OrderEvent(
+        event_id=event_id,
+        type=event_type,
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        version=order.version,
+        occurred_at=order.updated_at,
+        value=orjson.dumps(document),
+    )
