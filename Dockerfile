@@ -12,6 +12,7 @@ COPY agents ./agents
 COPY tables ./tables
 COPY models ./models
 COPY customer_service ./customer_service
+COPY orders_service ./orders_service
 COPY infrastructure ./infrastructure
 RUN pip install --no-cache-dir .
 

@@ -33,7 +33,13 @@ from app.web.server import declare_web_server
 from app.workarounds.batch_delivery import BatchingConsumer
 from app.workarounds.producer_buffer import DrainingProducerBuffer
 from app.workarounds.recovery import SeekFirstTableManager
-from app.workarounds.topics import NotEnoughBrokers, TopicSpec, ensure_topics, faust_leader_topic
+from app.workarounds.topics import (
+    NotEnoughBrokers,
+    TopicSpec,
+    WrongPartitionCount,
+    ensure_topics,
+    faust_leader_topic,
+)
 from infrastructure.broker_url import SCHEME, bootstrap_servers
 from models.message_batch import BatchReceipt, MessageBatch
 from tables.checkpoint import ChangelogWriter, Checkpointer
@@ -77,6 +83,11 @@ class OlfApp(faust.App):
             except NotEnoughBrokers as exc:
                 name = env_var_name("topic_replication_factor")
                 raise SettingsError(f"{name}={replication} is too large: {exc}") from None
+            except WrongPartitionCount as exc:
+                name = env_var_name("topic_partitions")
+                raise SettingsError(
+                    f"{name}={self.conf.topic_partitions} does not fit: {exc}"
+                ) from None
         for producer in self.durable_producers:
             await producer.start()
         await super().on_first_start()
@@ -209,15 +220,19 @@ def create_olf(settings: Settings, dead_letters: DeadLetters | None = None) -> O
     in_sync = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
     app.own_topics = (
         *(
-            TopicSpec(name, settings.topic_partitions, in_sync)
+            TopicSpec(topic, settings.topic_partitions, in_sync, co_partitioned=True)
             for topic in inputs
-            for name in (topic, dead_letter_topic_name(topic))
+        ),
+        *(
+            TopicSpec(dead_letter_topic_name(topic), settings.topic_partitions, in_sync)
+            for topic in inputs
         ),
         # With Faust's configuration: it would otherwise create it just before joining.
         TopicSpec(
             changelog.get_topic_name(),
             settings.topic_partitions,
             {"cleanup.policy": "compact", **table.extra_topic_configs, **in_sync},
+            co_partitioned=True,
         ),
         # Faust's own, which it would create without min.insync.replicas.
         TopicSpec(faust_leader_topic(settings.app_id), 1, in_sync),

@@ -60,6 +60,14 @@ class TopicSpec:
     name: str
     partitions: int
     config: Mapping[str, str] = field(default_factory=dict)
+    #: An existing topic must have exactly ``partitions``: the input topics and
+    #: the changelog are co-partitioned, and the join needs partition p of each
+    #: on one worker. Faust would assign topics of different counts apart, silently.
+    co_partitioned: bool = False
+
+
+class WrongPartitionCount(RuntimeError):
+    """An existing co-partitioned topic has another number of partitions than OLF's setting."""
 
 
 async def ensure_topics(
@@ -71,6 +79,7 @@ async def ensure_topics(
 
     Raises:
         NotEnoughBrokers: ``replication`` exceeds the brokers the cluster has.
+        WrongPartitionCount: a co-partitioned topic exists with another partition count.
         RuntimeError: a topic could not be created, or did not appear in time.
     """
     wanted = list(topics)
@@ -92,7 +101,14 @@ async def ensure_topics(
             if code:
                 raise RuntimeError(f"could not create topic {topic!r}: Kafka error {code}")
             log.info("Created topic %s", topic)
-        await _wait_until_led(admin, [spec.name for spec in wanted])
+        partitions = await _wait_until_led(admin, [spec.name for spec in wanted])
+        for spec in wanted:
+            if spec.co_partitioned and partitions[spec.name] != spec.partitions:
+                raise WrongPartitionCount(
+                    f"topic {spec.name!r} has {partitions[spec.name]} partitions, not"
+                    f" {spec.partitions}: OLF's input topics and its changelog must have the"
+                    " same number, so that each customer's events and orders meet on one worker"
+                )
     finally:
         await admin.close()
 
@@ -116,17 +132,21 @@ async def _known_brokers(admin: AIOKafkaAdminClient, names: list[str]) -> set[in
     return known
 
 
-async def _wait_until_led(admin: AIOKafkaAdminClient, names: list[str]) -> None:
-    """Wait until the broker's metadata lists each topic with a leader for every partition."""
+async def _wait_until_led(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """Wait until the broker's metadata lists each topic with a leader for every partition.
+
+    Returns each topic's number of partitions.
+    """
     deadline = time.monotonic() + METADATA_TIMEOUT
     while True:
+        described = await admin.describe_topics(names)
         missing = [
             topic["topic"]
-            for topic in await admin.describe_topics(names)
+            for topic in described
             if topic["error_code"] or any(p["leader"] < 0 for p in topic["partitions"])
         ]
         if not missing:
-            return
+            return {topic["topic"]: len(topic["partitions"]) for topic in described}
         if time.monotonic() > deadline:
             raise RuntimeError(f"topics {missing} have no leader after {METADATA_TIMEOUT:.0f}s")
         await asyncio.sleep(0.2)

@@ -23,11 +23,15 @@ import yaml
 
 from app.settings import Settings, SettingsError, env_var_name
 from customer_service import settings as service_settings
+from orders_service import settings as orders_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_NAMES = {env_var_name(field.name) for field in fields(Settings)}
 SERVICE_SETTING_NAMES = {
     service_settings.env_var_name(field.name) for field in fields(service_settings.Settings)
+}
+ORDERS_SETTING_NAMES = {
+    orders_settings.env_var_name(field.name) for field in fields(orders_settings.Settings)
 }
 #: ``${NAME:?message}``: compose refuses to start while NAME is unset.
 REQUIRED_VARIABLE = re.compile(r"\$\{([A-Z_]+):\?[^}]+\}")
@@ -189,6 +193,8 @@ def test_secrets_are_required_from_the_environment_never_stored(compose: dict[st
         "olf": ["OLF_INTERNAL_TOKEN"],
         "customer-service": ["CUSTOMER_SERVICE_TOKEN"],
         "simulator": ["CUSTOMER_SERVICE_TOKEN"],
+        "orders-service": ["ORDERS_SERVICE_TOKEN"],
+        "order-simulator": ["ORDERS_SERVICE_TOKEN"],
     }
     for service, names in secrets.items():
         environment = compose["services"][service]["environment"]
@@ -210,6 +216,24 @@ def test_customer_service_uses_only_known_settings(compose: dict[str, Any]) -> N
     ]
     database = settings.database_url.split("///", 1)[1]
     (volume,) = compose["services"]["customer-service"]["volumes"]
+    assert database.startswith(volume.split(":", 1)[1] + "/"), "the database must be on the volume"
+
+
+def test_orders_service_uses_only_known_settings(compose: dict[str, Any]) -> None:
+    env = service_env(compose, "orders-service")
+    unknown = set(env) - ORDERS_SETTING_NAMES
+    assert not unknown, f"docker-compose.yml sets unknown orders settings: {sorted(unknown)}"
+    settings = orders_settings.Settings.from_env(env)
+    assert settings.topic == "order-events" == Settings().order_events_topic
+    assert settings.broker_url == olf_env(compose)["OLF_BROKER_URL"]
+    customers = urlsplit(settings.customer_service_url)
+    port = service_env(compose, "customer-service")["CUSTOMER_SERVICE_PORT"]
+    assert (customers.hostname, str(customers.port)) == ("customer-service", port)
+    assert compose["services"]["orders-service"]["ports"] == [
+        f"127.0.0.1:{settings.port}:{settings.port}"
+    ]
+    database = settings.database_url.split("///", 1)[1]
+    (volume,) = compose["services"]["orders-service"]["volumes"]
     assert database.startswith(volume.split(":", 1)[1] + "/"), "the database must be on the volume"
 
 

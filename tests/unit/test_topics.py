@@ -23,11 +23,18 @@ REPLICATED = {"topic_replication_factor": 3, "topic_min_insync_replicas": 2}
 class FakeAdmin:
     """An admin client for a cluster of ``brokers`` up now, holding ``existing`` topics.
 
-    ``existing`` maps a topic to the broker ids of its partition's replicas.
+    ``existing`` maps a topic to the broker ids of its partitions' replicas;
+    ``partitions`` its number of partitions (default 1).
     """
 
-    def __init__(self, brokers: list[int], existing: dict[str, list[int]]) -> None:
+    def __init__(
+        self,
+        brokers: list[int],
+        existing: dict[str, list[int]],
+        partitions: dict[str, int] | None = None,
+    ) -> None:
         self.brokers, self.existing = brokers, existing
+        self.partitions = partitions or {}
         self.created: list[NewTopic] = []
         self.auto_created: list[str] = []
 
@@ -50,14 +57,22 @@ class FakeAdmin:
         self.auto_created.extend(missing)
         self.existing.update({name: self.brokers[:1] for name in missing})
         return [
-            {"topic": name, "error_code": 0, "partitions": [{"leader": 1, "replicas": replicas}]}
-            for name, replicas in ((name, self.existing[name]) for name in names)
+            {
+                "topic": name,
+                "error_code": 0,
+                "partitions": [{"leader": 1, "replicas": self.existing[name]}]
+                * self.partitions.get(name, 1),
+            }
+            for name in names
         ]
 
     async def create_topics(self, new_topics: list[NewTopic]) -> Any:
         self.created.extend(new_topics)
         for topic in new_topics:
+            if topic.name in self.existing:
+                continue
             self.existing[topic.name] = list(self.brokers)[: topic.replication_factor]
+            self.partitions[topic.name] = topic.num_partitions
         return type("Response", (), {"topic_errors": [(t.name, 0) for t in new_topics]})()
 
 
@@ -65,8 +80,12 @@ class FakeAdmin:
 def cluster(monkeypatch: pytest.MonkeyPatch) -> Callable[..., FakeAdmin]:
     """Make ``ensure_topics`` talk to a fake cluster: ``cluster(brokers, existing)``."""
 
-    def install(brokers: list[int], existing: dict[str, list[int]] | None = None) -> FakeAdmin:
-        admin = FakeAdmin(brokers, existing or {})
+    def install(
+        brokers: list[int],
+        existing: dict[str, list[int]] | None = None,
+        partitions: dict[str, int] | None = None,
+    ) -> FakeAdmin:
+        admin = FakeAdmin(brokers, existing or {}, partitions)
         monkeypatch.setattr(topics, "AIOKafkaAdminClient", admin)
         return admin
 
@@ -148,4 +167,33 @@ async def test_the_worker_refuses_naming_the_setting(
     assert str(refused.value) == (
         "OLF_TOPIC_REPLICATION_FACTOR=3 is too large:"
         " 3 replicas need 3 brokers, but the cluster has 1 (ids 1)"
+    )
+
+
+async def test_an_input_topic_with_another_partition_count_is_refused(
+    olf_factory: Callable[..., Olf], cluster: Callable[..., FakeAdmin]
+) -> None:
+    # Created by a producer before OLF, with the broker's default of 3 partitions:
+    # Faust would assign it apart from customer-events, and orders would miss their customers.
+    cluster(brokers=[1], existing={"order-events": [1]}, partitions={"order-events": 3})
+    app = olf_factory().app
+
+    with pytest.raises(SettingsError) as refused:
+        await app.on_first_start()
+
+    assert str(refused.value) == (
+        f"OLF_TOPIC_PARTITIONS={app.conf.topic_partitions} does not fit: topic 'order-events'"
+        f" has 3 partitions, not {app.conf.topic_partitions}: OLF's input topics and its"
+        " changelog must have the same number, so that each customer's events and orders"
+        " meet on one worker"
+    )
+
+
+async def test_a_dead_letter_topic_may_have_another_partition_count(
+    cluster: Callable[..., FakeAdmin],
+) -> None:
+    cluster(brokers=[1], existing={"events-dlq": [1]}, partitions={"events-dlq": 3})
+
+    await ensure_topics(
+        [], [TopicSpec("events", 8, co_partitioned=True), TopicSpec("events-dlq", 8)], 1
     )
