@@ -13,6 +13,7 @@ series sums, over all windows, to the totals (within retention).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
@@ -29,6 +30,8 @@ METRIC_OF_TYPE: Final = {CREATED: "signups", UPDATED: "updates", DELETED: "delet
 METRICS: Final = tuple(METRIC_OF_TYPE.values())
 #: The order series, each per currency.
 ORDER_METRICS: Final = ("orders", "revenue")
+#: The name of one order series: ``orders.EUR``, ``revenue.JPY``.
+ORDER_SERIES: Final = re.compile(rf"({'|'.join(ORDER_METRICS)})\.[A-Z]{{3}}")
 #: How far back each series is kept and answered, counted in whole windows
 #: back from the window of the newest applied event.
 MINUTE_WINDOWS_KEPT: Final = 24 * 60

@@ -160,13 +160,11 @@ def order_counts(merged: MergedReports, dimension: str) -> dict[str, Any]:
     }
 
 
-def timeseries(merged: MergedReports, series: str, window: str) -> dict[str, Any]:
-    """``GET /api/stats/timeseries``: every kept window of ``series`` (``revenue.EUR``)."""
-    metric, _, currency = series.partition(".")
+def timeseries(merged: MergedReports, metric: str, window: str) -> dict[str, Any]:
+    """``GET /api/stats/timeseries``: every kept window of ``metric`` (``revenue.EUR`` too)."""
     return {
         "metric": metric,
-        **({"currency": currency} if currency else {}),
         "window": window,
-        "points": merged.points(series, window),
+        "points": merged.points(metric, window),
         "as_of": merged.as_of(),
     }

@@ -5,7 +5,7 @@ Public:
     GET /api/stats/customers?by=country|segment|status
     GET /api/stats/orders?by=country|segment
     GET /api/stats/timeseries?metric=signups|updates|deletions&window=1m|1h
-    GET /api/stats/timeseries?metric=orders|revenue&currency=<ISO 4217>&window=1m|1h
+    GET /api/stats/timeseries?metric=orders.<currency>|revenue.<currency>&window=1m|1h
     GET /api/customers/{customer_id}
 
 Statistics are answered from this worker's merged view (app.queries.merged_view),
@@ -41,8 +41,7 @@ from app.queries.partition_report import ReportUpdate
 from app.workarounds.unsensed_views import UnsensedView
 from infrastructure.json_errors import error_body
 from models.customer_event import MAX_CUSTOMER_ID_LENGTH
-from models.event_window import METRICS, ORDER_METRICS, WINDOW_SIZES, order_metric
-from models.money import CURRENCY_CODES
+from models.event_window import METRICS, ORDER_SERIES, WINDOW_SIZES
 from models.partition_stats import DIMENSIONS, ORDER_DIMENSIONS
 
 JSON: Final = "application/json"
@@ -64,19 +63,16 @@ def choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
 
 
 def series_name(query: Mapping[str, str]) -> str:
-    """The series a time series request names: a metric, and a currency for order metrics."""
-    metric = choice(query, "metric", METRICS + ORDER_METRICS)
-    currency = query.get("currency")
-    if metric in METRICS:
-        if currency is not None:
-            raise BadRequest(f"'currency' is only for the metrics {', '.join(ORDER_METRICS)}")
+    """The series a time series request names: a customer metric, or ``orders.<currency>``,
+    ``revenue.<currency>`` (a currency without orders has an empty series)."""
+    metric = query.get("metric")
+    if metric in METRICS or (metric is not None and ORDER_SERIES.fullmatch(metric)):
         return metric
-    if currency is None or currency not in CURRENCY_CODES:
-        shown = "missing" if currency is None else f"{currency!r}"
-        raise BadRequest(
-            f"'currency' must be an ISO 4217 code such as EUR for {metric} (got {shown})"
-        )
-    return order_metric(metric, currency)
+    shown = "missing" if metric is None else f"{metric!r}"
+    raise BadRequest(
+        f"'metric' must be one of: {', '.join(METRICS)}, or orders.<currency> or"
+        f" revenue.<currency> with an ISO 4217 code such as EUR (got {shown})"
+    )
 
 
 def optional_count(query: Mapping[str, str], name: str) -> int | None:

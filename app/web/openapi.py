@@ -15,7 +15,7 @@ import faust
 from faust.web import Request, Response, View
 
 from models.customer_event import SEGMENTS, STATUSES
-from models.event_window import METRICS, ORDER_METRICS, WINDOW_SIZES
+from models.event_window import METRICS, ORDER_SERIES, WINDOW_SIZES
 from models.partition_stats import DIMENSIONS, ORDER_DIMENSIONS
 
 OPENAPI_PATH: Final = "/api/openapi.json"
@@ -118,8 +118,10 @@ def by_currency(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: The order series in a snapshot, per currency.
-ORDER_SERIES: Final = rf"^({'|'.join(ORDER_METRICS)})\.[A-Z]{{3}}$"
+#: The order series in a snapshot and the time series endpoint, per currency.
+ORDER_SERIES_PATTERN: Final = f"^{ORDER_SERIES.pattern}$"
+#: A series' name: a customer metric or an order series.
+SERIES_NAME: Final = {"anyOf": [enum(METRICS), {"type": "string", "pattern": ORDER_SERIES_PATTERN}]}
 
 
 SCHEMAS: Final[dict[str, Any]] = {
@@ -154,7 +156,12 @@ SCHEMAS: Final[dict[str, Any]] = {
     "Point": strict_object(
         {
             "start": {"type": "string", "format": "date-time"},
-            "count": count(1),
+            "count": {
+                "type": "integer",
+                "description": "events in the window: at least 1 for customer series; an"
+                " order series counts what its events changed, so a later version that moved"
+                " an order to another currency takes one away in that window",
+            },
         }
     ),
     "AmountPoint": strict_object(
@@ -210,21 +217,12 @@ SCHEMAS: Final[dict[str, Any]] = {
     ),
     "TimeSeries": strict_object(
         {
-            "metric": enum(METRICS + ORDER_METRICS),
+            "metric": SERIES_NAME,
             "window": enum(tuple(WINDOW_SIZES)),
             "points": points(),
             "as_of": ref("AsOf"),
         }
-    )
-    | {
-        "properties": {
-            "metric": enum(METRICS + ORDER_METRICS),
-            "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-            "window": enum(tuple(WINDOW_SIZES)),
-            "points": points(),
-            "as_of": ref("AsOf"),
-        }
-    },
+    ),
     "Customer": strict_object(
         {
             "customer_id": {"type": "string"},
@@ -253,7 +251,7 @@ SCHEMAS: Final[dict[str, Any]] = {
                 {dimension: ref("OrderBuckets") for dimension in ORDER_DIMENSIONS}
             ),
             "timeseries": strict_object({metric: points() for metric in METRICS})
-            | {"patternProperties": {ORDER_SERIES: points()}},
+            | {"patternProperties": {ORDER_SERIES_PATTERN: points()}},
             "as_of": ref("AsOf"),
         }
     ),
@@ -339,12 +337,12 @@ PATHS: Final[dict[str, Any]] = {
         ok_json("The series", ref("TimeSeries")),
         tag="stats",
         parameters=(
-            query("metric", "which events", enum(METRICS + ORDER_METRICS), True),
             query(
-                "currency",
-                "ISO 4217 code; required for orders and revenue, not allowed otherwise",
-                {"type": "string", "pattern": "^[A-Z]{3}$"},
-                False,
+                "metric",
+                "which events: a customer metric, or orders.<currency>, revenue.<currency>"
+                " (ISO 4217; empty for a currency without orders)",
+                SERIES_NAME,
+                True,
             ),
             query("window", "window size", enum(tuple(WINDOW_SIZES)), True),
         ),

@@ -137,7 +137,8 @@ def some_orders(
             order_id=f"order-{number}",
             type="order.cancelled" if number % 4 == 3 else "order.placed",
             version=2 if number % 4 == 3 else 1,
-            occurred_at=(START + timedelta(minutes=30 + number)).timestamp(),
+            # Within the hour, before its busiest end: the newest event stays a customer's.
+            occurred_at=(START + timedelta(minutes=20 + number)).timestamp(),
             amount=Decimal("19.90") + Decimal(number).scaleb(-2),
             currency="USD" if number % 3 == 0 else "EUR",
         )

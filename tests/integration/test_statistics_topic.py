@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from app.publishing.statistics_topic import KEY, PUBLISH_EVERY
 from app.web.stream import STREAM_PATH
-from tests.expected_answers import DIMENSIONS, SUMMARY, expected_answers
+from tests.expected_answers import DIMENSIONS, ORDER_DIMENSIONS, SUMMARY, expected_answers
 from tests.integration.answers import wait_until_processed
 from tests.integration.broker import Broker
 from tests.integration.kafka_io import SteadyProducer, follow_topic, produce
@@ -85,20 +85,29 @@ async def live_snapshot_of(worker: Worker) -> Any:
 
 
 def statistics_answers(worker: Worker) -> dict[str, Any]:
-    """The summary and the counts answers, by path."""
-    paths = [SUMMARY, *(f"/api/stats/customers?by={by}" for by in DIMENSIONS)]
+    """The summary and the counts answers (customers and orders), by path."""
+    paths = [
+        SUMMARY,
+        *(f"/api/stats/customers?by={by}" for by in DIMENSIONS),
+        *(f"/api/stats/orders?by={by}" for by in ORDER_DIMENSIONS),
+    ]
     return {path: worker.get_json(path) for path in paths}
 
 
 def assert_message_equals_answers(statistics: dict[str, Any], answers: dict[str, Any]) -> None:
     """The parts of a message that the summary and counts answers also carry are equal."""
-    summary = answers[SUMMARY]
-    assert statistics["summary"] == {"customers": summary["customers"], "events": summary["events"]}
-    assert statistics["as_of"] == summary["as_of"]
+    summary = dict(answers[SUMMARY])
+    assert statistics["as_of"] == summary.pop("as_of")
+    assert statistics["summary"] == summary
     for by in DIMENSIONS:
         answer = answers[f"/api/stats/customers?by={by}"]
         assert statistics["counts"][by] == answer["counts"], by
         assert statistics["summary"]["customers"]["total"] == answer["total"], by
+        assert statistics["as_of"] == answer["as_of"], by
+    for by in ORDER_DIMENSIONS:
+        answer = answers[f"/api/stats/orders?by={by}"]
+        assert statistics["orders"][by] == answer["orders"], by
+        assert statistics["summary"]["orders"] == answer["totals"], by
         assert statistics["as_of"] == answer["as_of"], by
 
 
@@ -113,6 +122,7 @@ def newest_shows(records: list[ConsumerRecord[bytes, bytes]], worker: Worker) ->
         return bool(
             statistics["as_of"] == summary["as_of"]
             and statistics["summary"]["events"] == summary["events"]
+            and statistics["summary"]["order_events"] == summary["order_events"]
         )
 
     return check
@@ -122,7 +132,7 @@ async def test_the_topic_follows_the_stream_and_its_newest_message_equals_the_an
     worker_factory: Callable[..., Worker], broker: Broker, events_topic: str, statistics_topic: str
 ) -> None:
     (worker,) = start_ready_workers(worker_factory, 1)
-    stream = random_stream(seed=11, count=EVENTS, customers=800, partitions=PARTITIONS)
+    stream = random_stream(seed=11, count=EVENTS, customers=800, partitions=PARTITIONS, orders=0.3)
 
     async with follow_topic(broker.bootstrap, statistics_topic) as records:
         streaming_from = time.time()

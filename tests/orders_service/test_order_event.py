@@ -10,6 +10,8 @@ from decimal import Decimal
 import orjson
 from sqlalchemy import select
 
+from models.money import parse_amount
+from models.order_event import parse_order_event
 from orders_service.order import NewOrder
 from orders_service.order_store import OrderStore
 from orders_service.outbox import OUTBOX
@@ -36,6 +38,15 @@ def check_contract(key: bytes, value: bytes) -> dict[str, object]:
     assert AMOUNT_TEXT.fullmatch(event["amount"])
     assert Decimal(event["amount"]) > 0
     assert re.fullmatch("[A-Z]{3}", event["currency"])
+    # And what OLF reads of it: its own parser accepts it, with the same facts.
+    parsed = parse_order_event(key, value)
+    assert (parsed.order_id, parsed.version, parsed.currency) == (
+        event["order_id"],
+        event["version"],
+        event["currency"],
+    )
+    assert parsed.amount == parse_amount(event["amount"])
+    assert parsed.cancelled == (event["type"] == "order.cancelled")
     return dict(event)
 
 
