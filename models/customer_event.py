@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-import orjson
 import pycountry
 
-from models.event_fields import InvalidEvent, check_key, parse_time, required_string
+from models import event_fields
+from models.event_fields import InvalidEvent, check_key, json_object, parse_time, required_string
 
 CREATED: Final = "customer.created"
 UPDATED: Final = "customer.updated"
@@ -64,14 +64,7 @@ def parse_customer_event(key: bytes | None, value: bytes | None) -> CustomerEven
     Raises:
         InvalidEvent: with a human-readable reason naming the offending field.
     """
-    if value is None:
-        raise InvalidEvent("message has no value")
-    try:
-        document = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidEvent(f"value is not valid UTF-8 JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InvalidEvent(f"value must be a JSON object, got {type(document).__name__}")
+    document = json_object(value)
 
     event_id = required_string(document, "event_id")
     event_type = required_string(document, "type")
@@ -81,11 +74,7 @@ def parse_customer_event(key: bytes | None, value: bytes | None) -> CustomerEven
     if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
         raise InvalidEvent(f"customer_id must be 1-{MAX_CUSTOMER_ID_LENGTH} characters")
     check_key(key, customer_id)
-    version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise InvalidEvent("version must be an integer")
-    if version < 1:
-        raise InvalidEvent("version must be >= 1")
+    version = event_fields.version(document)
     occurred_at = parse_time(document.get("occurred_at"))
     deleted = _parse_deleted(event_type, document.get("deleted"))
     profile = _parse_profile(event_type, deleted, document.get("customer"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 
 class InvalidEvent(ValueError):
     """A message breaks the contract; ``reason`` says how, without personal data."""
@@ -12,6 +14,29 @@ class InvalidEvent(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def json_object(value: bytes | None) -> dict[str, Any]:
+    """The message value as a JSON object."""
+    if value is None:
+        raise InvalidEvent("message has no value")
+    try:
+        document = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent(f"value is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"value must be a JSON object, got {type(document).__name__}")
+    return document
+
+
+def version(document: dict[str, Any]) -> int:
+    """``version``: an integer >= 1 (not a bool, not a string)."""
+    raw = document.get("version")
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidEvent("version must be an integer")
+    if raw < 1:
+        raise InvalidEvent("version must be >= 1")
+    return raw
 
 
 def required_string(document: dict[str, Any], field: str) -> str:

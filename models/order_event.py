@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-import orjson
-
-from models.event_fields import InvalidEvent, check_key, parse_time, required_string
+from models import event_fields
+from models.event_fields import InvalidEvent, check_key, json_object, parse_time, required_string
 from models.money import CURRENCY_CODES, InvalidAmount, parse_amount
 
 PLACED: Final = "order.placed"
@@ -49,14 +48,7 @@ def parse_order_event(key: bytes | None, value: bytes | None) -> OrderEvent:
     Raises:
         InvalidEvent: with a human-readable reason naming the offending field.
     """
-    if value is None:
-        raise InvalidEvent("message has no value")
-    try:
-        document = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidEvent(f"value is not valid UTF-8 JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise InvalidEvent(f"value must be a JSON object, got {type(document).__name__}")
+    document = json_object(value)
 
     event_id = required_string(document, "event_id")
     event_type = required_string(document, "type")
@@ -68,11 +60,7 @@ def parse_order_event(key: bytes | None, value: bytes | None) -> OrderEvent:
         if len(text) > MAX_ID_LENGTH:
             raise InvalidEvent(f"{name} must be 1-{MAX_ID_LENGTH} characters")
     check_key(key, customer_id)
-    version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise InvalidEvent("version must be an integer")
-    if version < 1:
-        raise InvalidEvent("version must be >= 1")
+    version = event_fields.version(document)
     occurred_at = parse_time(document.get("occurred_at"))
     amount = document.get("amount")
     if not isinstance(amount, str):
