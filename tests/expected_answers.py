@@ -15,6 +15,14 @@ DIMENSIONS = ("country", "segment", "status")
 ORDER_DIMENSIONS = ("country", "segment")
 
 
+def processed(summary: dict[str, Any]) -> int:
+    """Messages of both topics a summary says were processed (applied, duplicate or rejected)."""
+    return sum(
+        int(events["applied"] + events["duplicates"] + events["rejected"])
+        for events in (summary["events"], summary["order_events"])
+    )
+
+
 def event_counts(model: ReferenceModel) -> dict[str, int]:
     """The summary's ``events``."""
     return {"applied": model.applied, "duplicates": model.duplicates, "rejected": model.rejected}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dev.benchmark.olf_worker import OlfWorker, processed
-from tests.expected_answers import DIMENSIONS, event_counts, expected_answers
+from dev.benchmark.olf_worker import OlfWorker
+from tests.expected_answers import DIMENSIONS, event_counts, expected_answers, processed
 from tests.reference_model import ReferenceModel
 
 

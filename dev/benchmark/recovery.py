@@ -36,7 +36,7 @@ from typing import Any
 from dev.benchmark.answers import check_final
 from dev.benchmark.broker import committed_offsets, create_topic, offset_range
 from dev.benchmark.context import Context
-from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, processed
+from dev.benchmark.olf_worker import OlfWorker, WorkerFailed
 from dev.benchmark.progress import say
 from dev.benchmark.results import Kill, RecoveryResult, RestoreResult
 from dev.benchmark.streams import (
@@ -47,6 +47,7 @@ from dev.benchmark.streams import (
     reference_model,
     updates_of,
 )
+from tests.expected_answers import processed
 from tests.reference_model import ReferenceModel, Sent
 
 #: Seconds of live stream the worker must have processed before it is killed.

@@ -14,7 +14,7 @@ from dev.benchmark.reads import BARE, CUSTOMERS, READ_RATE, STREAM_RATE
 from dev.benchmark.results import Kill, ReaderResult, Results
 from dev.benchmark.scaling import ONE_WORKER, TWO_WORKERS
 from dev.benchmark.targets import Verdict
-from dev.benchmark.throughput import BARE_FAUST, OLF_ROCKSDB, QUIX, RAW
+from dev.benchmark.throughput import BARE_FAUST, OLF_JOIN, OLF_ROCKSDB, ORDER_SHARE, QUIX, RAW
 
 
 def cpu_model() -> str:
@@ -85,6 +85,11 @@ def _readers(results: Results, options: Options) -> list[str]:
         " The bare Faust agent takes Faust's own path, one message at a time through its"
         " stream; OLF replaces that path with batch delivery (whole fetches to the agent,"
         " `app/workarounds/batch_delivery.py`), so the bare agent is no ceiling for OLF.",
+        f"- OLF with orders / OLF without: **{_ratio(results.reader(OLF_JOIN), olf)}**. The"
+        f" same number of events, {ORDER_SHARE:.0%} of them order events on a second,"
+        " co-partitioned topic, each joined with its customer (an order row, and the"
+        " customer's order totals per currency). No peer here: Quix Streams' reader"
+        " implements the customer contract only; no target either (the issue set none).",
         "- changelog messages per event (OLF rocksdb://, first run, on this same workload:"
         f" {options.events:,} events of {options.customers:,} customers): **"
         + ("n/a" if per_event is None else f"{per_event:.2f}")

@@ -31,11 +31,12 @@ import time
 from dev.benchmark.answers import check_final, check_olf
 from dev.benchmark.broker import commit_end_offsets, create_topic
 from dev.benchmark.context import Context
-from dev.benchmark.olf_worker import OlfWorker, processed, stop_all
+from dev.benchmark.olf_worker import OlfWorker, stop_all
 from dev.benchmark.progress import say
 from dev.benchmark.results import ReaderResult, Results
 from dev.benchmark.streams import PARTITIONS, mixed_events, produce_all, reference_model
 from dev.benchmark.throughput import Run, progress_of, run_once
+from tests.expected_answers import processed
 from tests.reference_model import ReferenceModel, Sent
 
 ONE_WORKER = "OLF rocksdb://, one worker, input produced while it runs"

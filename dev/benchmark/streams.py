@@ -25,7 +25,7 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from tests.messages import COUNTRIES, SEGMENTS, STATUSES, valid_message
 from tests.random_stream import START, random_stream
-from tests.reference_model import Facts, ReferenceModel, Sent
+from tests.reference_model import ORDER_EVENTS, Facts, ReferenceModel, Sent
 
 #: Partitions of every input topic (OLF's default, and its changelog's).
 PARTITIONS = 8
@@ -33,15 +33,25 @@ PARTITIONS = 8
 FLUSH_TIMEOUT = 120.0
 
 
-def mixed_events(events: int, customers: int, seed: int = 1) -> list[Sent]:
+def order_topic(topic: str) -> str:
+    """The order topic of a run whose customer topic is ``topic`` (its workers read both)."""
+    return f"{topic}-orders"
+
+
+def mixed_events(events: int, customers: int, seed: int = 1, orders: float = 0.0) -> list[Sent]:
     """The throughput input: ``tests.random_stream`` (updates, deletes, retries, ~2% malformed).
 
     Without snapshots (``customer.snapshot``, a republish's): the workload stays
     the change events the throughput target was set on, and Quix Streams' reader
-    implements the contract for those only.
+    implements the contract for those only. ``orders``: that share are order events.
     """
     return random_stream(
-        seed=seed, count=events, customers=customers, partitions=PARTITIONS, snapshots=0.0
+        seed=seed,
+        count=events,
+        customers=customers,
+        partitions=PARTITIONS,
+        snapshots=0.0,
+        orders=orders,
     )
 
 
@@ -136,7 +146,7 @@ class Deliveries:
 
 
 def produce_all(bootstrap: str, topic: str, stream: list[Sent]) -> None:
-    """Produce ``stream`` in order, as fast as the broker takes it.
+    """Produce ``stream`` in order, as fast as the broker takes it; orders to :func:`order_topic`.
 
     Raises:
         RuntimeError: a message was not acknowledged.
@@ -144,7 +154,7 @@ def produce_all(bootstrap: str, topic: str, stream: list[Sent]) -> None:
     producer = _producer(bootstrap, linger_ms=20)
     deliveries = Deliveries()
     for index, sent in enumerate(stream):
-        deliveries.send(producer, topic, sent)
+        deliveries.send(producer, order_topic(topic) if sent.topic == ORDER_EVENTS else topic, sent)
         if index % 1000 == 0:
             producer.poll(0)  # serves delivery reports, so the queue drains
     deliveries.finish(producer, len(stream))

@@ -28,11 +28,18 @@ from typing import Any
 from dev.benchmark.answers import check_final, check_messages, check_quix
 from dev.benchmark.broker import create_topic, offset_range
 from dev.benchmark.context import Context
-from dev.benchmark.olf_worker import WorkerFailed, processed
+from dev.benchmark.olf_worker import WorkerFailed
 from dev.benchmark.progress import say
 from dev.benchmark.reader_process import ReaderFailed, ReaderOutput, run_reader
 from dev.benchmark.results import ReaderResult, Results
-from dev.benchmark.streams import PARTITIONS, mixed_events, produce_all, reference_model
+from dev.benchmark.streams import (
+    PARTITIONS,
+    mixed_events,
+    order_topic,
+    produce_all,
+    reference_model,
+)
+from tests.expected_answers import processed
 from tests.reference_model import ReferenceModel
 
 RAW = "aiokafka consumer (the ceiling)"
@@ -40,6 +47,9 @@ BARE_FAUST = "bare Faust agent (Faust's per-message path)"
 QUIX = "Quix Streams 3.28.1, same statistics"
 OLF_MEMORY = "OLF, memory://"
 OLF_ROCKSDB = "OLF, rocksdb://"
+OLF_JOIN = "OLF, rocksdb://, a third of the events orders (the join)"
+#: The share of order events in the join's workload.
+ORDER_SHARE = 0.3
 
 #: Reader module, and how its answers are checked.
 PROCESS_READERS: dict[str, tuple[str, bool]] = {
@@ -74,6 +84,24 @@ def run_throughput(ctx: Context, results: Results) -> None:
         )
     )
     results.changelog_per_event = per_event[0] if per_event else None
+    _run_join(ctx, results)
+
+
+def _run_join(ctx: Context, results: Results) -> None:
+    """OLF on as many events of which a third are orders, joined with their customers."""
+    topic = ctx.name("throughput-join")
+    events = ctx.options.events
+    say(f"throughput: producing {events:,} events, {ORDER_SHARE:.0%} of them orders, to {topic}")
+    for name in (topic, order_topic(topic)):
+        asyncio.run(create_topic(ctx.bootstrap, name, PARTITIONS))
+    stream = mixed_events(events, ctx.options.customers, seed=1, orders=ORDER_SHARE)
+    produce_all(ctx.bootstrap, topic, stream)
+    model = reference_model(stream)
+    results.readers.append(
+        _repeat(
+            ctx, OLF_JOIN, True, lambda n: _olf(ctx, "rocksdb://", topic, model, n, label="join")
+        )
+    )
 
 
 #: One run of a reader: (events/s, seconds, peak MiB, answer problems, notes).
@@ -144,9 +172,10 @@ def _olf(
     model: ReferenceModel,
     repeat: int,
     changelog_per_event: list[float] | None = None,
+    label: str = "",
 ) -> Run:
     events = ctx.options.events
-    label = f"olf-{store.removesuffix('://')}-{repeat}"
+    label = f"olf-{label or store.removesuffix('://')}-{repeat}"
     app_id = ctx.name(label)
     with ctx.olf_worker(app_id, topic, store, label) as worker:
         worker.start()

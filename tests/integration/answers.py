@@ -11,17 +11,9 @@ from urllib.error import HTTPError
 import orjson
 import pytest
 
-from tests.expected_answers import SUMMARY, expected_answers
+from tests.expected_answers import SUMMARY, expected_answers, processed
 from tests.integration.worker import Worker
 from tests.reference_model import ReferenceModel
-
-
-def processed(summary: dict[str, Any]) -> int:
-    """Messages of both topics a summary says were processed (applied, duplicate or rejected)."""
-    return sum(
-        int(events["applied"] + events["duplicates"] + events["rejected"])
-        for events in (summary["events"], summary["order_events"])
-    )
 
 
 def wait_until_processed(worker: Worker, total: int, timeout: float) -> float:
