@@ -65,7 +65,7 @@ def declare_statistics_table(
         partitions=partitions,
         beacon=app.tables.beacon,
         extra_topic_configs={"max.message.bytes": str(max_message_bytes)},
-        help="Customer states, per-partition counts and event-time windows.",
+        help="Customer and order states, per-partition counts and event-time windows.",
     )
     app.tables.add(table)
     return table

@@ -208,7 +208,7 @@ async def crash_and_restart(data_dir: Path, stream: list[Sent], plan: Plan) -> N
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -41,7 +41,7 @@ async def run(data_dir: Path, stream: list[Sent], sizes: list[int]) -> list[dict
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -22,7 +22,7 @@ from tests.reference_model import ReferenceModel
 EVENTS = 40_000
 PARTITIONS = 8
 #: Events per second produced: the stream lasts through the join and the kill.
-RATE = 1000.0
+RATE = 1500.0
 
 
 @pytest.mark.timeout(900)

@@ -31,7 +31,7 @@ EVENTS = 36_000
 PARTITIONS = 8
 KILLS = 6
 #: Events per second produced: the stream outlasts the kills and restarts.
-RATE = 800.0
+RATE = 1000.0
 
 
 @pytest.mark.timeout(900)

@@ -24,7 +24,7 @@ EVENTS = 50_000
 PARTITIONS = 8
 KILLS = 3
 #: Events per second produced: the stream lasts longer than the three restarts.
-RATE = 1000.0
+RATE = 1500.0
 
 
 @pytest.mark.timeout(1200)
@@ -34,7 +34,9 @@ def test_three_kills_during_processing_change_no_number(
     events_topic: str,
     record_property: Callable[[str, object], None],
 ) -> None:
-    worker = worker_factory()
+    # The shortest session the settings allow: a restarted worker waits that long
+    # for its killed self to leave the group.
+    worker = worker_factory(OLF_BROKER_SESSION_TIMEOUT="6")
     stream = random_stream(seed=11, count=EVENTS, customers=5000, partitions=PARTITIONS, orders=0.3)
     producer = SteadyProducer(broker.bootstrap, events_topic, stream, RATE)
     producer.start()
