@@ -89,7 +89,7 @@ def _readers(results: Results, options: Options) -> list[str]:
         f" same number of events, {ORDER_SHARE:.0%} of them order events on a second,"
         " co-partitioned topic, each joined with its customer (an order row, and the"
         " customer's order totals per currency). No peer here: Quix Streams' reader"
-        " implements the customer contract only; no target either (the issue set none).",
+        " implements the customer contract only; and no target: none is set for the join yet.",
         "- changelog messages per event (OLF rocksdb://, first run, on this same workload:"
         f" {options.events:,} events of {options.customers:,} customers): **"
         + ("n/a" if per_event is None else f"{per_event:.2f}")
