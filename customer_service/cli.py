@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 import time
@@ -27,9 +26,15 @@ from customer_service.reconciliation import (
 )
 from customer_service.republish import DEFAULT_BATCH_SIZE, Buckets, republish
 from customer_service.service import serve
-from customer_service.settings import Settings, SettingsError, env_var_name
+from customer_service.settings import Settings, env_var_name
 from customer_service.simulator import simulate
-from infrastructure.command_line import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, run_until_signalled
+from infrastructure.command_line import (
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    EXIT_OK,
+    run_until_signalled,
+    start,
+)
 from infrastructure.database import Database
 
 #: Seconds between two progress lines of a republish.
@@ -38,13 +43,8 @@ PROGRESS_INTERVAL: Final = 2.0
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"customer_service: {exc}", file=sys.stderr)
+    settings = start("customer_service", Settings.from_env)
+    if settings is None:
         return EXIT_FAILED
     command: str = args.command
     if command == "serve":

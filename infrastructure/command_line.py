@@ -9,15 +9,31 @@ Ctrl-C or SIGTERM).
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
-from collections.abc import Coroutine
+import sys
+from collections.abc import Callable, Coroutine
 from typing import Any, Final, TypeVar
+
+from infrastructure.environment import SettingsError
 
 EXIT_OK: Final = 0
 EXIT_DRIFT: Final = 1
 EXIT_FAILED: Final = 2
 
 T = TypeVar("T")
+
+
+def start(service: str, load_settings: Callable[[], T]) -> T | None:
+    """Set up a command's logging and load its settings; None (after saying why) if they are bad."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"{service}: {exc}", file=sys.stderr)
+        return None
 
 
 def run_until_signalled(work: Coroutine[Any, Any, T]) -> T:

@@ -11,29 +11,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 
-from infrastructure.command_line import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, run_until_signalled
+from infrastructure.command_line import (
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    EXIT_OK,
+    run_until_signalled,
+    start,
+)
 from infrastructure.database import Database
 from orders_service.migrations import LATEST_VERSION, current_version, migrate
 from orders_service.order_store import OrderStore
 from orders_service.reconciliation import NotReconcilable, drift_table, reconcile
 from orders_service.service import serve
-from orders_service.settings import Settings, SettingsError, env_var_name
+from orders_service.settings import Settings, env_var_name
 from orders_service.simulator import simulate
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"orders_service: {exc}", file=sys.stderr)
+    settings = start("orders_service", Settings.from_env)
+    if settings is None:
         return EXIT_FAILED
     command: str = args.command
     if command == "serve":
