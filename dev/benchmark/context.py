@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dev.benchmark.olf_worker import OlfWorker, free_port
+from dev.benchmark.olf_worker import OlfWorker
 from dev.benchmark.options import Options
+from dev.local_ports import free_port
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -296,10 +295,3 @@ def stop_all(workers: list[OlfWorker], timeout: float = STOP_TIMEOUT) -> None:
         worker.terminate()
     for worker in workers:
         worker.reap(timeout)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

@@ -34,7 +34,7 @@ from dev.benchmark.broker import ROOT, create_topic
 from dev.benchmark.context import Context
 from dev.benchmark.http_load import LoadFailed, steady_reads, wrk, wrk_available
 from dev.benchmark.latency import after_warm_up, percentile, poll_processed
-from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, free_port, stop_all
+from dev.benchmark.olf_worker import OlfWorker, WorkerFailed, stop_all
 from dev.benchmark.progress import say
 from dev.benchmark.results import Load, ReadsResult
 from dev.benchmark.scaling import JOIN_TIMEOUT, owned_by, split_all
@@ -46,6 +46,7 @@ from dev.benchmark.streams import (
     reference_model,
     updates_of,
 )
+from dev.local_ports import free_port
 from tests.expected_answers import processed
 from tests.reference_model import Sent
 

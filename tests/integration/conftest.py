@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from dev.local_ports import free_port, free_ports
 from tests.integration.broker import Broker, PrivateBroker, ensure_broker, stop_broker
 from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
 from tests.integration.kafka_io import idempotent_producer, order_topic
-from tests.integration.worker import Worker, free_port, free_port_pair
+from tests.integration.worker import Worker
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def broker() -> Iterator[Broker]:
 @pytest.fixture
 def private_broker() -> Iterator[PrivateBroker]:
     """A started broker of this test's own (ports free now), removed afterwards."""
-    port = free_port_pair()
+    port = free_ports(2)  # the broker's and its controller's
     own = PrivateBroker(port)
     own.start()
     yield own
