@@ -24,16 +24,31 @@ what one fetch returned for one partition at once:
 Faust's per-message sensors therefore do not see these messages; OLF counts
 them per batch instead (``olf_batches_total``, ``olf_batch_messages_total``).
 ``tests/unit/test_batch_delivery.py`` shows both paths.
+
+**What a rebalance interrupts is fetched again.** A fetch may return while a
+rebalance has stopped the flow. faust-streaming 0.15 then drops what it
+fetched and seeks "back to committed offsets"; aiokafka 0.14's
+``seek_to_committed`` leaves a partition without a committed offset where it
+is, so that partition's dropped records are never fetched again. Seen in
+tests: a worker that took over, after ``kill -9`` of its peer, partitions the
+peer had never committed fetched them whole from offset 0 while its recovery
+had stopped the flow, dropped them, and waited for the rest of the test with
+the lag stuck; had more events come, it would have skipped those silently.
+OLF moves each partition's position back to its first undelivered record
+(:func:`seek_back`, backwards only); ``tests/unit/test_reading_again.py``
+shows Faust's, aiokafka's and OLF's behaviour.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast, runtime_checkable
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import IllegalStateError
 from faust.transport.drivers.aiokafka import Consumer
 from faust.types import TP
 from faust.types.tuples import ack_lock
@@ -42,6 +57,9 @@ from mode.utils.futures import notify
 from models.message_batch import BatchReceipt, MessageBatch
 
 log = logging.getLogger(__name__)
+
+#: Seconds to wait for the position of a partition whose assignment is new.
+POSITION_TIMEOUT = 1.0
 
 
 @runtime_checkable
@@ -57,6 +75,32 @@ class DeliveryCounts:
 
     batches: int = 0
     messages: int = 0
+
+
+async def seek_back(
+    consumer: AIOKafkaConsumer, firsts: Mapping[TopicPartition, int]
+) -> dict[TopicPartition, int]:
+    """Move each assigned partition's fetch position back to ``firsts[tp]``; return the moves.
+
+    Only backwards: reading a record again is harmless (the agent skips
+    what it processed), skipping one is not. A partition no longer assigned,
+    or newly assigned and still waiting for its position, is left alone: a
+    new assignment starts from the committed offset or, without one, from the
+    beginning.
+    """
+    moved = {}
+    assigned = consumer.assignment()
+    for tp, first in firsts.items():
+        if tp not in assigned:
+            continue
+        try:
+            position = await asyncio.wait_for(consumer.position(tp), POSITION_TIMEOUT)
+        except (IllegalStateError, TimeoutError):
+            continue
+        if first < position:
+            consumer.seek(tp, first)
+            moved[tp] = first
+    return moved
 
 
 class BatchingConsumer(Consumer):
@@ -111,16 +155,21 @@ class BatchingConsumer(Consumer):
                     await asyncio.sleep(0)
                     continue
                 generation = self.app.consumer_generation_id
-                for tp, fetched in records.items():
+                fetched = list(records.items())
+                for index, (tp, batch) in enumerate(fetched):
                     if not self.flow_active or self.app.consumer_generation_id != generation:
-                        break  # a rebalance began: what is left is fetched again
+                        await self._read_again(fetched[index:])  # a rebalance began
+                        break
                     if (
                         active is not None
                         and tp not in active
                         and tp not in self._buffered_partitions
                     ):
+                        await self._read_again([(tp, batch)])  # paused since the fetch
                         continue
-                    await self._deliver(tp, fetched, generation)
+                    if not await self._deliver(tp, batch, generation):
+                        await self._read_again(fetched[index:])
+                        break
                     await asyncio.sleep(0)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -132,16 +181,37 @@ class BatchingConsumer(Consumer):
                 return
             raise
 
-    async def _deliver(self, tp: TP, fetched: Sequence[Any], generation: int) -> None:
+    async def _read_again(self, undelivered: Sequence[tuple[TP, Sequence[Any]]]) -> None:
+        """Move the fetch position of each partition back to its first undelivered record."""
+        firsts = {
+            TopicPartition(tp.topic, tp.partition): batch[0].offset
+            for tp, batch in undelivered
+            if batch
+        }
+        if firsts:
+            await self._thread.call_thread(self._seek_back, firsts)
+
+    async def _seek_back(self, firsts: Mapping[TopicPartition, int]) -> None:
+        """In the consumer's thread: :func:`seek_back` on its aiokafka consumer."""
+        for tp, offset in (await seek_back(self._thread._ensure_consumer(), firsts)).items():
+            log.info(
+                "Fetched records of %s[%d] were not delivered; reading again from offset %d",
+                tp.topic,
+                tp.partition,
+                offset,
+            )
+
+    async def _deliver(self, tp: TP, fetched: Sequence[Any], generation: int) -> bool:
         """Deliver the records of one partition that were not delivered before, in order.
 
-        The read offset moves past them only once they are delivered: a
+        Returns False, delivering nothing, if a rebalance began first. The read
+        offset moves past the records only once they are delivered: a
         rebalance seeks it back, and must not be overtaken by a late update.
         """
         read_offset = self._read_offset[tp]
         fresh = [r for r in fetched if read_offset is None or r.offset >= read_offset]
         if not fresh:
-            return
+            return True
         self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
         if tp.topic in self.app.tables.changelog_topics:
             recovery = getattr(self.app.tables, "recovery", None)
@@ -149,8 +219,9 @@ class BatchingConsumer(Consumer):
                 raise TypeError("OLF's consumer needs OLF's recovery (app.workarounds.recovery)")
             recovery.apply_changelog_records(tp, fresh)
         elif not await self._deliver_input(tp, fresh, read_offset, generation):
-            return
+            return False
         self._read_offset[tp] = fresh[-1].offset
+        return True
 
     async def _deliver_input(
         self, tp: TP, fresh: Sequence[Any], read_offset: int | None, generation: int

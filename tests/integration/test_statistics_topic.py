@@ -175,13 +175,10 @@ async def test_only_the_leader_publishes_and_another_worker_takes_over_when_it_i
     statistics_topic: str,
     record_property: Callable[[str, object], None],
 ) -> None:
-    # Checkpoints (and so commits) every second: the leader is killed a few seconds
-    # after it started processing, and a survivor taking over partitions that were
-    # never committed stalled twice in full runs of the suite (every partition
-    # covered, lag stuck): a separate, open problem (see docs/guarantees.md), not
-    # what this test is about.
+    # No checkpoint before the kill: the survivor takes over partitions never
+    # committed, where a dropped fetch once stalled it (app.workarounds.batch_delivery).
     workers = start_ready_workers(
-        worker_factory, 2, OLF_BROKER_SESSION_TIMEOUT=SESSION_TIMEOUT, OLF_CHECKPOINT_INTERVAL="1"
+        worker_factory, 2, OLF_BROKER_SESSION_TIMEOUT=SESSION_TIMEOUT, OLF_CHECKPOINT_INTERVAL="60"
     )
     stream = random_stream(seed=5, count=4000, customers=600, partitions=PARTITIONS)
 
