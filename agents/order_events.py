@@ -20,6 +20,9 @@ Semantics (docs/event-contract.md documents the same):
   the window of the event's ``occurred_at``, what the event changed of the
   totals: they record when orders were placed and cancelled, and do not move
   with customers.
+* An ``order.snapshot`` (republished by the Orders service) follows the same
+  version rule and moves the totals, but it is no event in time: it adds to
+  no series and does not move the newest event time.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from agents.event_time import Outcome, count_in_window, prune_windows
 from models.customer_state import CustomerState
 from models.event_window import order_metric
-from models.order_event import OrderEvent
+from models.order_event import SNAPSHOT, OrderEvent
 from models.order_state import OrderState, add_to_totals, order_change
 from tables.partition_state import Draft
 
@@ -35,7 +38,7 @@ from tables.partition_state import Draft
 def apply_order_event(draft: Draft, offset: int, event: OrderEvent) -> Outcome:
     """Apply one valid order event, at ``order-events`` offset ``offset``, to ``draft``.
 
-    Duplicates: version <= stored.
+    Duplicates: version <= stored. A snapshot moves totals, never windows.
     """
     key = (event.customer_id, event.order_id)
     stored = draft.order(key)
@@ -51,6 +54,9 @@ def apply_order_event(draft: Draft, offset: int, event: OrderEvent) -> Outcome:
     for currency, placed, revenue in changes:
         totals = add_to_totals(totals, currency, placed, revenue)
     draft.put_customer(event.customer_id, CustomerState(customer.version, customer.profile, totals))
+    if event.type == SNAPSHOT:
+        draft.stats.count_order(offset, None, customer.profile, changes)
+        return Outcome.APPLIED
 
     event_time = event.occurred_at.timestamp()
     old_newest = draft.stats.newest_event_time

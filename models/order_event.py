@@ -5,6 +5,11 @@ customer's events and one worker holds both (the join needs no other worker).
 Every event carries the order's whole state (amount and currency too), so
 gaps are fine, as for customers. Amounts are decimal strings, never JSON
 numbers: a float on the way would already have lost exactness.
+
+``order.snapshot`` restates an order's current state (``status`` ``placed``
+or ``cancelled``) rather than announcing a change: the Orders service
+republishes its orders as snapshots so that OLF can rebuild totals whose
+events the topic's retention has deleted.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ from models.money import CURRENCY_CODES, InvalidAmount, parse_amount
 
 PLACED: Final = "order.placed"
 CANCELLED: Final = "order.cancelled"
-ORDER_EVENT_TYPES: Final = (PLACED, CANCELLED)
+SNAPSHOT: Final = "order.snapshot"
+ORDER_EVENT_TYPES: Final = (PLACED, CANCELLED, SNAPSHOT)
+#: A snapshot's ``status``: whether the order stands or was cancelled.
+ORDER_STATUSES: Final = ("placed", "cancelled")
 MAX_ID_LENGTH: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
-    """One validated change of one order; ``amount`` in units of :mod:`models.money`."""
+    """One validated change, or snapshot, of one order; ``amount`` in :mod:`models.money` units."""
 
     event_id: str
     type: str
@@ -36,10 +44,8 @@ class OrderEvent:
     occurred_at: datetime
     amount: int
     currency: str
-
-    @property
-    def cancelled(self) -> bool:
-        return self.type == CANCELLED
+    #: Whether the order is cancelled after this event.
+    cancelled: bool
 
 
 def parse_order_event(key: bytes | None, value: bytes | None) -> OrderEvent:
@@ -72,6 +78,7 @@ def parse_order_event(key: bytes | None, value: bytes | None) -> OrderEvent:
     currency = document.get("currency")
     if not isinstance(currency, str) or currency not in CURRENCY_CODES:
         raise InvalidEvent("currency must be an ISO 4217 alphabetic code, like EUR")
+    cancelled = _parse_status(event_type, document.get("status"))
     return OrderEvent(
         event_id,
         event_type,
@@ -81,4 +88,16 @@ def parse_order_event(key: bytes | None, value: bytes | None) -> OrderEvent:
         occurred_at,
         units,
         sys.intern(currency),
+        cancelled,
     )
+
+
+def _parse_status(event_type: str, raw: object) -> bool:
+    """Whether the order is cancelled: a snapshot says so in ``status``, a change by its type."""
+    if event_type != SNAPSHOT:
+        if raw is not None:
+            raise InvalidEvent("status is only allowed on order.snapshot")
+        return event_type == CANCELLED
+    if raw not in ORDER_STATUSES:
+        raise InvalidEvent("status must be placed or cancelled on order.snapshot")
+    return raw == "cancelled"

@@ -150,7 +150,7 @@ class PartitionStats:
     def count_order(
         self,
         offset: int,
-        event_time: float,
+        event_time: float | None,
         customer: CustomerProfile | None,
         changes: Iterable[tuple[str, int, int]],
     ) -> None:
@@ -158,6 +158,7 @@ class PartitionStats:
 
         ``changes`` are (currency, placed, revenue) steps, counted under the
         customer's current attributes (``customer`` None: :data:`UNKNOWN`).
+        ``event_time`` is None for a snapshot (see :meth:`count_applied`).
         """
         country, segment = _bucket(customer, "country"), _bucket(customer, "segment")
         for currency, placed, revenue in changes:
@@ -167,7 +168,8 @@ class PartitionStats:
                 self.order_currencies = tuple(sorted((*self.order_currencies, currency)))
         self.order_offset = offset
         self.order_applied += 1
-        self._saw_event_at(event_time)
+        if event_time is not None:
+            self._saw_event_at(event_time)
 
     def count_order_duplicate(self, offset: int) -> None:
         """Count an order event that changed nothing (version not newer)."""

@@ -15,16 +15,17 @@ import orjson
 from hypothesis import strategies as st
 
 from tests.messages import BASE_TIME, message_streams, partition_of
-from tests.reference_model import ORDER_EVENTS, OrderFacts, Sent
+from tests.reference_model import ORDER_EVENTS, ORDER_SNAPSHOT, OrderFacts, Sent
 
 CURRENCIES = ("EUR", "USD", "JPY")
+SNAPSHOT_STATUSES = ("placed", "cancelled")
 #: Amounts with two and four fraction digits, and whole ones.
 AMOUNTS = tuple(Decimal(text) for text in ("12.50", "0.0001", "99.9999", "1", "250000.00"))
 
 
 def order_document(facts: OrderFacts, event_id: str = "e") -> dict[str, Any]:
     """The JSON document of a valid order event with ``facts``."""
-    return {
+    document = {
         "event_id": event_id,
         "type": facts.type,
         "order_id": facts.order_id,
@@ -34,6 +35,9 @@ def order_document(facts: OrderFacts, event_id: str = "e") -> dict[str, Any]:
         "amount": f"{facts.amount:f}",
         "currency": facts.currency,
     }
+    if facts.status is not None:
+        document["status"] = facts.status
+    return document
 
 
 def order_message(facts: OrderFacts, partitions: int) -> Sent:
@@ -46,15 +50,17 @@ def order_message(facts: OrderFacts, partitions: int) -> Sent:
 def order_facts(draw: st.DrawFn, customer_ids: int = 6, days: int = 40) -> OrderFacts:
     """Orders of the customers of :func:`tests.messages.facts` (``c0``...), a few ids each."""
     seconds = round(draw(st.floats(0, days * 86400, allow_nan=False)), 3)
+    event_type = draw(st.sampled_from(("order.placed", "order.cancelled", ORDER_SNAPSHOT)))
     return OrderFacts(
         customer_id=f"c{draw(st.integers(0, customer_ids - 1))}",
         order_id=f"o{draw(st.integers(0, 3))}",
-        type=draw(st.sampled_from(("order.placed", "order.cancelled"))),
+        type=event_type,
         version=draw(st.integers(1, 3)),
         occurred_at=(BASE_TIME + timedelta(seconds=seconds)).timestamp(),
         amount=draw(st.sampled_from(AMOUNTS)),
         # Mostly one currency per order, sometimes a later version changes it.
         currency=draw(st.sampled_from(CURRENCIES)),
+        status=draw(st.sampled_from(SNAPSHOT_STATUSES)) if event_type == ORDER_SNAPSHOT else None,
     )
 
 
@@ -75,6 +81,8 @@ ORDER_CORRUPTIONS: dict[str, Callable[[OrderFacts], tuple[bytes | None, bytes]]]
     "lower-case currency": lambda f: _with(f, currency="eur"),
     "unknown type": lambda f: _with(f, type="order.shipped"),
     "no order_id": lambda f: _with(f, order_id=""),
+    "snapshot without status": lambda f: _with(f, type=ORDER_SNAPSHOT, status=None),
+    "status on a change": lambda f: _with(f, type="order.placed", status="placed"),
     "key differs": lambda f: (b"someone-else", orjson.dumps(order_document(f))),
 }
 

@@ -10,7 +10,9 @@ Orders: each order's latest applied version says whether it is cancelled,
 its amount and currency; an order counts under its customer's *current*
 country and segment (``unknown`` without one), computed from the final
 states when asked. The order series record, at each applied order event's
-time, what it changed of the totals. Money is :class:`~decimal.Decimal`.
+time, what it changed of the totals; an ``order.snapshot`` sets the order's
+state but, like a customer's, adds no series point and no newest event time.
+Money is :class:`~decimal.Decimal`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ METRIC = {
 SNAPSHOT = "customer.snapshot"
 CUSTOMER_EVENTS = "customer-events"
 ORDER_EVENTS = "order-events"
+ORDER_SNAPSHOT = "order.snapshot"
 UNKNOWN = "unknown"
 
 
@@ -57,11 +60,13 @@ class OrderFacts:
 
     customer_id: str
     order_id: str
-    type: str  # order.placed or order.cancelled
+    type: str  # order.placed, order.cancelled or order.snapshot
     version: int
     occurred_at: float  # epoch seconds
     amount: Decimal
     currency: str
+    #: A snapshot's status: placed or cancelled; None for changes.
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class ReferenceModel:
     order_versions: dict[tuple[str, str], int] = field(default_factory=dict)
     #: (customer, order) -> the latest applied facts
     orders: dict[tuple[str, str], OrderFacts] = field(default_factory=dict)
+    #: Currencies of every applied order version, old ones included.
+    order_currencies: set[str] = field(default_factory=set)
     order_applied: int = 0
     order_duplicates: int = 0
     order_rejected: int = 0
@@ -140,9 +147,12 @@ class ReferenceModel:
             self.order_duplicates += 1
             return
         self.order_applied += 1
+        self.order_currencies.add(facts.currency)
         self.order_versions[key] = facts.version
         old = self.orders.get(key)
         self.orders[key] = facts
+        if facts.type == ORDER_SNAPSHOT:
+            return
         second = int(facts.occurred_at)
         change: Counter[str] = Counter()
         changed_revenue: dict[str, Decimal] = {}
@@ -202,8 +212,8 @@ class ReferenceModel:
         }
 
     def currencies(self) -> list[str]:
-        """Currencies with order series."""
-        return sorted({series.split(".")[1] for series, _ in self.order_events})
+        """Currencies with order series: those of every order version applied, snapshots too."""
+        return sorted(self.order_currencies)
 
     def points(self, metric: str, window: str) -> list[dict[str, object]]:
         """``metric``: signups, updates, deletions, or orders.<currency>, revenue.<currency>."""
@@ -233,7 +243,8 @@ def iso(epoch_seconds: int) -> str:
 
 
 def revenue(order: OrderFacts) -> Decimal:
-    return Decimal(0) if order.type == "order.cancelled" else order.amount
+    cancelled = order.type == "order.cancelled" or order.status == "cancelled"
+    return Decimal(0) if cancelled else order.amount
 
 
 def money(amount: Decimal) -> str:

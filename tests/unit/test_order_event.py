@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from models.event_fields import InvalidEvent
-from models.order_event import CANCELLED, PLACED, parse_order_event
+from models.order_event import CANCELLED, PLACED, SNAPSHOT, parse_order_event
 
 
 def document(**changes: Any) -> dict[str, Any]:
@@ -36,6 +36,14 @@ def test_a_valid_event_is_read_with_its_amount_in_units() -> None:
     assert event.occurred_at == datetime(2026, 11, 26, 10, 15, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(("status", "cancelled"), [("placed", False), ("cancelled", True)])
+def test_a_snapshot_says_in_its_status_whether_the_order_is_cancelled(
+    status: str, cancelled: bool
+) -> None:
+    event = parse_order_event(b"c1", orjson.dumps(document(type=SNAPSHOT, status=status)))
+    assert (event.type, event.cancelled) == (SNAPSHOT, cancelled)
+
+
 @pytest.mark.parametrize(
     ("key", "body", "reason"),
     [
@@ -51,6 +59,9 @@ def test_a_valid_event_is_read_with_its_amount_in_units() -> None:
         (b"c1", document(currency="XXY"), "currency must be an ISO 4217 alphabetic code, like EUR"),
         (b"c1", document(currency="eur"), "currency must be an ISO 4217 alphabetic code, like EUR"),
         (b"c1", document(occurred_at="2026-11-26"), "occurred_at needs a date, a time and Z"),
+        (b"c1", document(status="placed"), "status is only allowed on order.snapshot"),
+        (b"c1", document(type=SNAPSHOT), "status must be placed or cancelled on order.snapshot"),
+        (b"c1", document(type=SNAPSHOT, status="open"), "status must be placed or cancelled"),
     ],
 )  # fmt: skip
 def test_a_message_that_breaks_the_contract_is_refused_with_its_reason(
