@@ -8,7 +8,8 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from agents.dead_letters import OFFSET_HEADER, PARTITION_HEADER
 from tests.reference_model import ORDER_EVENTS, Sent
@@ -116,6 +117,32 @@ async def follow_topic(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The next offset of every partition of ``topic``."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap)
+    await consumer.start()  # subscribed, so it has the topic's metadata
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        assert partitions, f"{topic} has no partitions"
+        offsets: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        return offsets
+    finally:
+        await consumer.stop()
+
+
+async def delete_before(bootstrap: str, offsets: dict[TopicPartition, int]) -> None:
+    """Delete every record before ``offsets``, as retention would have."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        low = await admin.delete_records(
+            {tp: RecordsToDelete(offset) for tp, offset in offsets.items() if offset}
+        )
+    finally:
+        await admin.close()
+    assert low == {tp: offset for tp, offset in offsets.items() if offset}
 
 
 def dead_letter_tuples(

@@ -19,8 +19,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from sqlalchemy import func, select
 
 from customer_service.schema import customers
@@ -31,25 +29,12 @@ from models.event_window import METRIC_OF_TYPE, METRICS
 from tests.integration.broker import REPO_ROOT, Broker
 from tests.integration.customer_service_checks import reconcile
 from tests.integration.customer_service_process import TOKEN, CustomerServiceProcess
-from tests.integration.kafka_io import read_topic
+from tests.integration.kafka_io import delete_before, end_offsets, read_topic
 from tests.integration.worker import Worker
 
 PUBLISH_TIMEOUT: Final = 60.0
 COMMAND_TIMEOUT: Final = 120.0
 HALF: Final = 30
-
-
-async def end_offsets(broker: Broker, topic: str) -> dict[TopicPartition, int]:
-    """The next offset of every partition of ``topic``."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker.bootstrap)
-    await consumer.start()  # subscribed, so it has the topic's metadata
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        assert partitions, f"{topic} has no partitions"
-        offsets: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        return offsets
-    finally:
-        await consumer.stop()
 
 
 async def customers_ever(service: CustomerServiceProcess) -> int:
@@ -60,19 +45,6 @@ async def customers_ever(service: CustomerServiceProcess) -> int:
             return int(await connection.scalar(select(func.count()).select_from(customers)) or 0)
     finally:
         await database.close()
-
-
-async def delete_before(broker: Broker, offsets: dict[TopicPartition, int]) -> None:
-    """Delete every record before ``offsets``, as retention would have."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    await admin.start()
-    try:
-        low = await admin.delete_records(
-            {tp: RecordsToDelete(offset) for tp, offset in offsets.items() if offset}
-        )
-    finally:
-        await admin.close()
-    assert low == {tp: offset for tp, offset in offsets.items() if offset}
 
 
 async def republish(service: CustomerServiceProcess) -> tuple[int, str]:
@@ -116,15 +88,15 @@ async def test_a_new_app_id_rebuilds_every_count_from_republished_snapshots(
     first = await simulate(service.base_url, TOKEN, customers=HALF, changes=HALF, rate=1000, seed=3)
     assert not first.failed, first.first_errors
     service.wait_until_published(PUBLISH_TIMEOUT)
-    first_half_ends = await end_offsets(broker, events_topic)
+    first_half_ends = await end_offsets(broker.bootstrap, events_topic)
     assert sum(first_half_ends.values()) == HALF
     second = await simulate(
         service.base_url, TOKEN, customers=2 * HALF, changes=4 * HALF, rate=1000, seed=4
     )
     assert not second.failed, second.first_errors
     service.wait_until_published(PUBLISH_TIMEOUT)
-    written = sum((await end_offsets(broker, events_topic)).values())
-    await delete_before(broker, first_half_ends)
+    written = sum((await end_offsets(broker.bootstrap, events_topic)).values())
+    await delete_before(broker.bootstrap, first_half_ends)
     left = await read_topic(broker.bootstrap, events_topic, expected=written - HALF)
     assert len(left) == written - HALF
     changes_left = Counter(
