@@ -24,7 +24,7 @@ from customer_service.reconciliation import (
     drifting_buckets,
     reconcile,
 )
-from customer_service.republish import DEFAULT_BATCH_SIZE, Buckets, republish
+from customer_service.republish import Buckets, republish
 from customer_service.service import serve
 from customer_service.settings import Settings, env_var_name
 from customer_service.simulator import simulate
@@ -36,6 +36,7 @@ from infrastructure.command_line import (
     start,
 )
 from infrastructure.database import Database
+from infrastructure.republish import DEFAULT_BATCH_SIZE
 
 #: Seconds between two progress lines of a republish.
 PROGRESS_INTERVAL: Final = 2.0
