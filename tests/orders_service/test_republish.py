@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from infrastructure import command_line
 from infrastructure.database import Database
+from infrastructure.migrations import schema_migrations
 from infrastructure.outbox import Acknowledged
 from models.order_event import parse_order_event
+from orders_service.cli import main
+from orders_service.migrations import MIGRATIONS, current_version, migrate
 from orders_service.order import CANCELLED, NewOrder, Order
 from orders_service.order_event import SNAPSHOT_EVENT, build_event
 from orders_service.order_store import OrderStore
@@ -139,3 +144,95 @@ async def test_the_relay_sends_a_snapshot_after_the_changes_pending_before_it(
 async def test_a_batch_size_below_one_is_refused(store: OrderStore) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         await republish(store.database, batch_size=0)
+
+
+async def _database_at(url: str, steps: int, orders: int = 0) -> None:
+    """A database with the first ``steps`` migrations applied and ``orders`` orders placed."""
+    database = Database(url)
+    try:
+        if steps == len(MIGRATIONS):
+            await migrate(database)
+            await place_orders(OrderStore(database), orders)
+        elif steps:
+            async with database.write() as connection:
+                await connection.run_sync(schema_migrations.metadata.create_all)
+                for migration in MIGRATIONS[:steps]:
+                    await connection.run_sync(migration.apply)
+                    await connection.execute(
+                        insert(schema_migrations).values(
+                            version=migration.version,
+                            name=migration.name,
+                            applied_at=datetime.now(UTC),
+                        )
+                    )
+    finally:
+        await database.close()
+
+
+async def _outbox_rows(url: str) -> tuple[int, int]:
+    """The database's schema version and how many rows its outbox holds (-1: no outbox)."""
+    database = Database(url)
+    try:
+        version = await current_version(database)
+        if version == 0:
+            return version, -1
+        async with database.read() as connection:
+            count = await connection.scalar(select(func.count()).select_from(outbox))
+        return version, int(count or 0)
+    finally:
+        await database.close()
+
+
+@pytest.mark.parametrize("steps", [0, 1])
+def test_the_command_refuses_a_database_whose_schema_is_not_current(
+    database_url: str,
+    steps: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_database_at(database_url, steps))
+    monkeypatch.setenv("ORDERS_SERVICE_DATABASE_URL", database_url)
+
+    assert main(["republish"]) == 2
+
+    out, err = capsys.readouterr()
+    assert f"republish: the database is at schema version {steps}, not 2: is" in err
+    assert "ORDERS_SERVICE_DATABASE_URL right?" in err
+    assert "snapshot" not in out
+    assert asyncio.run(_outbox_rows(database_url)) == (steps, -1 if steps == 0 else 0)
+
+
+@pytest.mark.parametrize(
+    ("interval", "progress"),
+    [
+        (3600.0, ["republish: 5/5 orders (100%"]),
+        (0.0, [f"republish: {done}/5 orders ({done * 100 // 5}%" for done in (2, 4, 5)]),
+    ],
+)
+def test_the_command_prints_progress_every_interval_and_at_the_end(
+    database_url: str,
+    interval: float,
+    progress: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_database_at(database_url, len(MIGRATIONS), orders=5))
+    monkeypatch.setenv("ORDERS_SERVICE_DATABASE_URL", database_url)
+    monkeypatch.setattr(command_line, "PROGRESS_INTERVAL", interval)
+
+    assert main(["republish", "--batch-size", "2"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "republish: writing snapshots of every order to the outbox"
+    assert [line.split(",")[0] for line in lines[1:-1]] == progress
+    assert lines[-1].startswith("republish: 5 snapshot events in the outbox")
+    assert asyncio.run(_outbox_rows(database_url)) == (len(MIGRATIONS), 5 + 1 + 5)
+
+
+def test_the_command_refuses_a_batch_size_below_one(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORDERS_SERVICE_DATABASE_URL", database_url)
+
+    assert main(["republish", "--batch-size", "0"]) == 2
+    assert "--batch-size must be >= 1" in capsys.readouterr().err
