@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile republish simulate-orders reconcile-orders help
+.PHONY: run test faults cluster lint unit integration bench install chromium broker-start broker-stop cluster-start cluster-stop clean distclean simulate reconcile republish simulate-orders reconcile-orders republish-orders help
 
 run: $(STAMP)  ## Broker, one worker, both services and their simulators; Ctrl-C stops them.
 	@bash dev/run.sh
@@ -52,6 +52,9 @@ simulate-orders: $(STAMP)  ## Place and cancel orders for the running Customer s
 
 reconcile-orders: $(STAMP)  ## Compare the Orders service's totals per currency with OLF's; exit 1 on drift.
 	$(BIN)/python -m orders_service reconcile $(ARGS)
+
+republish-orders: $(STAMP)  ## Write a snapshot of every order to the outbox, so OLF rebuilds its totals.
+	$(BIN)/python -m orders_service republish $(ARGS)
 
 republish: $(STAMP)  ## Write a snapshot of every customer to the outbox, so OLF rebuilds its counts.
 	$(BIN)/python -m customer_service republish $(ARGS)

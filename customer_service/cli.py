@@ -13,18 +13,16 @@ import asyncio
 import contextlib
 import os
 import sys
-import time
-from typing import Final
 
 from customer_service.customer_store import CustomerStore
-from customer_service.migrations import LATEST_VERSION, current_version, migrate
+from customer_service.migrations import LATEST_VERSION, migrate
 from customer_service.reconciliation import (
     NotReconcilable,
     drift_table,
     drifting_buckets,
     reconcile,
 )
-from customer_service.republish import DEFAULT_BATCH_SIZE, Buckets, republish
+from customer_service.republish import Buckets, republish
 from customer_service.service import serve
 from customer_service.settings import Settings, env_var_name
 from customer_service.simulator import simulate
@@ -32,13 +30,13 @@ from infrastructure.command_line import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    progress_lines,
     run_until_signalled,
+    schema_is_current,
     start,
 )
 from infrastructure.database import Database
-
-#: Seconds between two progress lines of a republish.
-PROGRESS_INTERVAL: Final = 2.0
+from infrastructure.republish import DEFAULT_BATCH_SIZE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,23 +191,10 @@ async def _republish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _write_snapshots(database: Database, buckets: Buckets | None, batch_size: int) -> None:
-    """Republish, with a progress line every :data:`PROGRESS_INTERVAL` seconds and at the end."""
+    """Republish, with progress lines (:func:`infrastructure.command_line.progress_lines`)."""
     which = "every customer" if buckets is None else "drifting buckets' customers and deleted ones"
     print(f"republish: writing snapshots of {which} to the outbox", flush=True)
-    started = last = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if done < total and now - last < PROGRESS_INTERVAL:
-            return
-        last = now
-        rate = done / max(now - started, 1e-3)
-        print(
-            f"republish: {done}/{total} customers ({done * 100 // total}%, {rate:.0f}/s)",
-            flush=True,
-        )
-
+    progress = progress_lines("republish", "customers")
     written = await republish(database, buckets, batch_size, progress)
     print(
         f"republish: {written} snapshot events in the outbox; the Customer service's relay"
@@ -220,12 +205,4 @@ async def _write_snapshots(database: Database, buckets: Buckets | None, batch_si
 
 async def _schema_is_current(database: Database, command: str) -> bool:
     """Whether the database has this code's schema; says what to check when not."""
-    version = await current_version(database)
-    if version != LATEST_VERSION:
-        print(
-            f"{command}: the database is at schema version {version}, "
-            f"not {LATEST_VERSION}: is {env_var_name('database_url')} right?",
-            file=sys.stderr,
-        )
-        return False
-    return True
+    return await schema_is_current(database, LATEST_VERSION, command, env_var_name("database_url"))

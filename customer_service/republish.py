@@ -26,22 +26,18 @@ a new app id and republish.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
-from datetime import UTC, datetime
-from typing import Final
+from collections.abc import Mapping, Set
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Row, or_, true
 
 from customer_service.customer import Customer
 from customer_service.customer_event import build_snapshot
 from customer_service.outbox import outbox_row
 from customer_service.schema import customers, outbox
 from infrastructure.database import Database
-
-DEFAULT_BATCH_SIZE: Final = 500
-
-#: Called after each batch with (customers republished so far, customers selected).
-Progress = Callable[[int, int], None]
+from infrastructure.republish import DEFAULT_BATCH_SIZE, Progress, republish_rows
 
 #: Live customers to republish: those with any of these values of a dimension
 #: (``{"country": {"NL"}, "status": {"suspended"}}``).
@@ -59,36 +55,23 @@ async def republish(
     ``buckets`` None selects every customer, live or deleted. Otherwise the
     live customers in those buckets and every deleted one: OLF may still
     count a deleted customer under any state it had before, and the
-    database keeps only the last one.
+    database keeps only the last one. ``on_progress`` is called after each
+    batch with (customers republished so far, customers selected).
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    selected = _selection(buckets)
-    async with database.read() as connection:
-        total = int(
-            await connection.scalar(select(func.count()).select_from(customers).where(selected))
-            or 0
-        )
-    written = 0
-    after: str | None = None
-    while True:
-        query = select(customers).where(selected)
-        if after is not None:
-            query = query.where(customers.c.customer_id > after)
-        query = query.order_by(customers.c.customer_id).limit(batch_size)
-        async with database.write() as connection:
-            rows = (await connection.execute(query)).all()
-            if not rows:
-                break
-            taken_at = datetime.now(UTC)
-            snapshots = [build_snapshot(Customer(**row._mapping), taken_at) for row in rows]
-            await connection.execute(insert(outbox), [outbox_row(event) for event in snapshots])
-        written += len(rows)
-        after = rows[-1].customer_id
-        if on_progress is not None:
-            # Customers created meanwhile may be selected too: never report above 100%.
-            on_progress(written, max(total, written))
-    return written
+    return await republish_rows(
+        database,
+        customers,
+        "customer_id",
+        outbox,
+        _snapshot_row,
+        selected=_selection(buckets),
+        batch_size=batch_size,
+        on_progress=on_progress,
+    )
+
+
+def _snapshot_row(row: Row[Any], taken_at: datetime) -> dict[str, object]:
+    return outbox_row(build_snapshot(Customer(**row._mapping), taken_at))
 
 
 def _selection(buckets: Buckets | None) -> ColumnElement[bool]:

@@ -1,9 +1,9 @@
-"""``python -m orders_service serve|migrate|simulate|reconcile``.
+"""``python -m orders_service serve|migrate|simulate|reconcile|republish``.
 
 Exit codes (:mod:`infrastructure.command_line`, as the Customer service's):
 0 success; 1 ``reconcile`` found drift; 2 the command could not do its work
-(bad settings, no database, OLF or the Customer service unreachable, no quiet
-moment, interrupted by Ctrl-C or SIGTERM).
+(bad settings, no database or one at another schema version, OLF or the
+Customer service unreachable, no quiet moment, interrupted by Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,13 +18,17 @@ from infrastructure.command_line import (
     EXIT_DRIFT,
     EXIT_FAILED,
     EXIT_OK,
+    progress_lines,
     run_until_signalled,
+    schema_is_current,
     start,
 )
 from infrastructure.database import Database
-from orders_service.migrations import LATEST_VERSION, current_version, migrate
+from infrastructure.republish import DEFAULT_BATCH_SIZE
+from orders_service.migrations import LATEST_VERSION, migrate
 from orders_service.order_store import OrderStore
 from orders_service.reconciliation import NotReconcilable, drift_table, reconcile
+from orders_service.republish import republish
 from orders_service.service import serve
 from orders_service.settings import Settings, env_var_name
 from orders_service.simulator import simulate
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if command == "simulate":
         return _simulate(args, settings)
+    if command == "republish":
+        return _republish(args, settings)
     try:
         return run_until_signalled(_reconcile(args, settings))
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -93,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_parser.add_argument(
         "--settle", type=float, default=2.0, help="seconds both sides must stay unchanged"
     )
+
+    republish_parser = commands.add_parser(
+        "republish",
+        help="write a snapshot of every order to the outbox, so OLF can rebuild its totals",
+    )
+    republish_parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help="orders per outbox transaction",
+    )
     return parser
 
 
@@ -129,13 +146,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 async def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings.database_url)
     try:
-        version = await current_version(database)
-        if version != LATEST_VERSION:
-            print(
-                f"reconcile: the database is at schema version {version}, not"
-                f" {LATEST_VERSION}: is {env_var_name('database_url')} right?",
-                file=sys.stderr,
-            )
+        if not await _schema_is_current(database, "reconcile"):
             return EXIT_FAILED
         drift = await reconcile(OrderStore(database), args.olf_url, args.wait, args.settle)
     except NotReconcilable as exc:
@@ -148,3 +159,37 @@ async def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     print(f"reconcile: DRIFT in {len(drift)} numbers\n{drift_table(drift)}")
     return EXIT_DRIFT
+
+
+def _republish(args: argparse.Namespace, settings: Settings) -> int:
+    if args.batch_size < 1:
+        print("republish: --batch-size must be >= 1", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return run_until_signalled(_write_snapshots(settings, args.batch_size))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("republish: interrupted (rerun it: it is harmless)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _write_snapshots(settings: Settings, batch_size: int) -> int:
+    """Republish, with progress lines (:func:`infrastructure.command_line.progress_lines`)."""
+    database = Database(settings.database_url)
+    try:
+        if not await _schema_is_current(database, "republish"):
+            return EXIT_FAILED
+        print("republish: writing snapshots of every order to the outbox", flush=True)
+        written = await republish(database, batch_size, progress_lines("republish", "orders"))
+    finally:
+        await database.close()
+    print(
+        f"republish: {written} snapshot events in the outbox; the Orders service's relay"
+        " publishes them",
+        flush=True,
+    )
+    return EXIT_OK
+
+
+async def _schema_is_current(database: Database, command: str) -> bool:
+    """Whether the database has this code's schema; says what to check when not."""
+    return await schema_is_current(database, LATEST_VERSION, command, env_var_name("database_url"))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from infrastructure import migrations
@@ -29,6 +30,7 @@ from infrastructure.migrations import Migration
 
 # Re-exported: the service's callers ask it from here, beside migrate.
 from infrastructure.migrations import current_version as current_version
+from infrastructure.migrations import schema_migrations as schema_migrations
 
 
 def _create_orders_and_outbox(connection: Connection) -> None:
@@ -74,8 +76,70 @@ def _create_orders_and_outbox(connection: Connection) -> None:
     step.create_all(connection, checkfirst=False)
 
 
+def _allow_snapshots_in_the_outbox(connection: Connection) -> None:
+    """Keep "one change event per order and version", but let snapshots restate a version.
+
+    The unique constraint on (order_id, version) becomes a unique index over
+    change events only. SQLite cannot drop a constraint declared with its
+    table, so there the table is rebuilt, keeping every row and id (the
+    relay's order); PostgreSQL drops the constraint in place.
+    """
+    snapshot = "order.snapshot"
+    step = MetaData()
+    # Only for the foreign key's sake: the table exists and stays as it is.
+    Table("orders", step, Column("order_id", String(64), primary_key=True))
+    table = Table(
+        "outbox",
+        step,
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("order_id", String(64), ForeignKey("orders.order_id"), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("type", String(32), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("sent_at", UtcDateTime, nullable=True),
+        Column("kafka_partition", Integer, nullable=True),
+        Column("kafka_offset", BigInteger, nullable=True),
+        Index(
+            "uq_outbox_order_change_version",
+            "order_id",
+            "version",
+            unique=True,
+            sqlite_where=Column("type") != snapshot,
+            postgresql_where=Column("type") != snapshot,
+        ),
+        Index(
+            "ix_outbox_pending",
+            "customer_id",
+            "id",
+            sqlite_where=Column("sent_at").is_(None),
+            postgresql_where=Column("sent_at").is_(None),
+        ),
+    )
+    if connection.dialect.name != "sqlite":
+        connection.execute(text("ALTER TABLE outbox DROP CONSTRAINT uq_outbox_order_version"))
+        for index in table.indexes:
+            if index.name == "uq_outbox_order_change_version":
+                index.create(connection)
+        return
+    columns = ", ".join(column.name for column in table.columns)
+    # Index names are per database in SQLite: free the old one's before the rebuild.
+    connection.execute(text("DROP INDEX ix_outbox_pending"))
+    connection.execute(text("ALTER TABLE outbox RENAME TO outbox_before_2"))
+    table.create(connection, checkfirst=False)
+    connection.execute(
+        text(f"INSERT INTO outbox ({columns}) SELECT {columns} FROM outbox_before_2")
+    )
+    connection.execute(text("DROP TABLE outbox_before_2"))
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "orders and outbox", _create_orders_and_outbox),
+    Migration(2, "snapshots in the outbox", _allow_snapshots_in_the_outbox),
 )
 
 # Any constant will do, as long as nothing else in the database uses it (and

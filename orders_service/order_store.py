@@ -3,7 +3,8 @@
 Placing an order inserts its row (version 1) and its ``order.placed`` event
 in one transaction; cancelling updates the row to ``cancelled`` (version 2)
 and appends ``order.cancelled`` in one transaction. Both happen or neither
-does, so the outbox holds exactly one event per order and version. The relay
+does, so the outbox holds exactly one change event per order and version
+(``orders_service.republish`` adds snapshots, which restate one). The relay
 (``infrastructure.outbox_relay``) publishes them later.
 """
 
@@ -79,7 +80,7 @@ class OrderStore:
             ).first()
         if row is None:
             raise OrderNotFound(order_id)
-        return _order(row)
+        return order_from_row(row)
 
     async def cancel(self, order_id: str) -> Order:
         """Cancel a placed order: version 2 and its ``order.cancelled`` event.
@@ -96,7 +97,7 @@ class OrderStore:
             ).first()
             if row is None:
                 raise OrderNotFound(order_id)
-            current = _order(row)
+            current = order_from_row(row)
             if current.status == CANCELLED:
                 raise AlreadyCancelled(current)
             order = replace(
@@ -144,7 +145,8 @@ def _row_values(order: Order) -> dict[str, object]:
     return values
 
 
-def _order(row: Row[object]) -> Order:
+def order_from_row(row: Row[object]) -> Order:
+    """The order an ``orders`` row holds, its amount an exact ``Decimal`` again."""
     values = dict(row._mapping)
     values["amount"] = Decimal(values["amount"])
     return Order(**values)

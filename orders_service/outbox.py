@@ -1,10 +1,11 @@
 """The Orders service's outbox: its table, keyed by ``customer_id``, and the rows it holds.
 
 Rows are written by ``orders_service.order_store`` in the transaction of the
-order's change. The relay (:mod:`infrastructure.outbox_relay`) publishes them
-through :data:`OUTBOX`, one event per customer in flight, so an order's
-``order.cancelled`` never overtakes its ``order.placed``;
-:mod:`infrastructure.outbox` states the rest of the rules.
+order's change, and by ``orders_service.republish`` (snapshots). The relay
+(:mod:`infrastructure.outbox_relay`) publishes them through :data:`OUTBOX`,
+one event per customer in flight, so an order's ``order.cancelled`` never
+overtakes its ``order.placed``; :mod:`infrastructure.outbox` states the rest
+of the rules.
 """
 
 from __future__ import annotations

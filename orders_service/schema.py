@@ -19,10 +19,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    UniqueConstraint,
 )
 
 from infrastructure.database import UtcDateTime
+from orders_service.order_event import SNAPSHOT_EVENT
 
 metadata = MetaData()
 
@@ -65,7 +65,15 @@ outbox = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Column("kafka_partition", Integer, nullable=True),
     Column("kafka_offset", BigInteger, nullable=True),
-    UniqueConstraint("order_id", "version", name="uq_outbox_order_version"),
+    # One change event per order and version; snapshots restate one as often as republished.
+    Index(
+        "uq_outbox_order_change_version",
+        "order_id",
+        "version",
+        unique=True,
+        sqlite_where=Column("type") != SNAPSHOT_EVENT,
+        postgresql_where=Column("type") != SNAPSHOT_EVENT,
+    ),
     Index(
         "ix_outbox_pending",
         "customer_id",
