@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, insert, inspect, select
+from sqlalchemy import Connection, MetaData, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from customer_service.customer_event import CREATED, SNAPSHOT, UPDATED
@@ -115,10 +115,10 @@ async def test_migration_2_keeps_the_outbox_and_lets_only_snapshots_restate_a_ve
         "created_at": moment, "updated_at": moment,
     }  # fmt: skip
 
-    def event(event_id: str, event_type: str) -> dict[str, Any]:
+    def event(event_id: str, event_type: str, version: int) -> dict[str, Any]:
         return {
-            "event_id": event_id, "customer_id": "cust-1", "version": 1, "type": event_type,
-            "payload": b"{}", "created_at": moment,
+            "event_id": event_id, "customer_id": "cust-1", "version": version,
+            "type": event_type, "payload": b"{}", "created_at": moment,
         }  # fmt: skip
 
     try:
@@ -129,18 +129,22 @@ async def test_migration_2_keeps_the_outbox_and_lets_only_snapshots_restate_a_ve
                 insert(schema_migrations).values(version=1, name="first", applied_at=moment)
             )
             await connection.execute(insert(customers).values(**customer))
-            await connection.execute(insert(outbox).values(id=7, **event("e1", CREATED)))
+            # Ids the database assigns (explicit ones would not move PostgreSQL's
+            # sequence); the first row pruned, as the relay does, leaves a gap.
+            await connection.execute(insert(outbox).values(**event("e1", CREATED, 1)))
+            await connection.execute(insert(outbox).values(**event("e2", UPDATED, 2)))
+            await connection.execute(delete(outbox).where(outbox.c.event_id == "e1"))
 
         assert await migrate(database) == [2]
 
         async with database.write() as connection:
             for event_id in ("s1", "s2"):
-                await connection.execute(insert(outbox).values(**event(event_id, SNAPSHOT)))
+                await connection.execute(insert(outbox).values(**event(event_id, SNAPSHOT, 2)))
         async with database.read() as connection:
             rows = (await connection.execute(select(outbox).order_by(outbox.c.id))).all()
-        assert [(row.id, row.event_id) for row in rows] == [(7, "e1"), (8, "s1"), (9, "s2")]
+        assert [(row.id, row.event_id) for row in rows] == [(2, "e2"), (3, "s1"), (4, "s2")]
         with pytest.raises(IntegrityError):
             async with database.write() as connection:
-                await connection.execute(insert(outbox).values(**event("e2", UPDATED)))
+                await connection.execute(insert(outbox).values(**event("e3", UPDATED, 2)))
     finally:
         await database.close()
