@@ -51,11 +51,10 @@ async def wait_until_published(client: TestClient[Any, Any]) -> None:
             await asyncio.sleep(0.2)
 
 
-async def reconcile(settings: Settings, worker: Worker) -> tuple[int, str]:
-    """``python -m orders_service reconcile`` as an operator runs it: exit code and output."""
+async def orders_command(settings: Settings, *args: str) -> tuple[int, str]:
+    """``python -m orders_service <args>`` as an operator runs it: exit code and output."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "orders_service", "reconcile",
-        "--olf-url", worker.base_url, "--wait", "90", "--settle", "1",
+        sys.executable, "-m", "orders_service", *args,
         cwd=REPO_ROOT,
         env={**os.environ, "ORDERS_SERVICE_DATABASE_URL": settings.database_url},
         stdout=asyncio.subprocess.PIPE,
@@ -64,6 +63,12 @@ async def reconcile(settings: Settings, worker: Worker) -> tuple[int, str]:
     output, _ = await asyncio.wait_for(process.communicate(), RECONCILE_TIMEOUT)
     assert process.returncode is not None
     return process.returncode, output.decode()
+
+
+async def reconcile(settings: Settings, worker: Worker) -> tuple[int, str]:
+    return await orders_command(
+        settings, "reconcile", "--olf-url", worker.base_url, "--wait", "90", "--settle", "1"
+    )
 
 
 async def test_olf_joins_both_services_and_reconcile_finds_no_drift_until_a_stray_order(
@@ -123,20 +128,6 @@ async def test_olf_joins_both_services_and_reconcile_finds_no_drift_until_a_stra
     assert by_country["unknown"]["CHF"] == {"placed": 1, "revenue": "7.25"}
 
 
-async def republish(settings: Settings) -> tuple[int, str]:
-    """``python -m orders_service republish``: exit code and output."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "orders_service", "republish", "--batch-size", "7",
-        cwd=REPO_ROOT,
-        env={**os.environ, "ORDERS_SERVICE_DATABASE_URL": settings.database_url},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    output, _ = await asyncio.wait_for(process.communicate(), RECONCILE_TIMEOUT)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
-
-
 def order_series(worker: Worker, currencies: list[str]) -> dict[str, Any]:
     """The worker's order series of ``currencies``, by path, and its newest event time."""
     answers: dict[str, Any] = {
@@ -194,7 +185,7 @@ async def test_republished_snapshots_rebuild_orders_whose_events_are_gone(
         assert code == 1, output  # the first orders are gone from the topic
         series_before = order_series(rebuilt, sorted(totals))
 
-        code, output = await republish(settings)
+        code, output = await orders_command(settings, "republish", "--batch-size", "7")
         assert code == 0, output
         assert f"{orders_ever} snapshot events in the outbox" in output, output
         await wait_until_published(orders)
